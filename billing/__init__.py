@@ -1,0 +1,1 @@
+"""Billing: contracts, rating of time entries, invoices, SLA credits and Stripe."""

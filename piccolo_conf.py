@@ -1,0 +1,14 @@
+"""Piccolo's configuration: the engine and the registry of Piccolo apps (kernel first)."""
+
+from piccolo.conf.apps import AppRegistry
+
+from retaguarda.db import get_engine
+
+DB = get_engine()
+
+APP_REGISTRY = AppRegistry(
+    apps=[
+        "retaguarda.kernel.piccolo_app",
+        "tenants.piccolo_app",
+    ]
+)

@@ -1,0 +1,3 @@
+"""Retaguarda: the platform a BPO provider runs its clients on."""
+
+__version__ = "0.1.0"

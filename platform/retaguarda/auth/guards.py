@@ -1,0 +1,54 @@
+"""Route guards: ``(connection, handler) -> None``, raising a domain error when the rule is not met."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from litestar.connection import ASGIConnection
+from litestar.handlers.base import BaseRouteHandler
+
+from retaguarda.auth.middleware import PRINCIPAL_SCOPE_KEY
+from retaguarda.auth.principal import Principal, Role, Scope
+from retaguarda.errors import Forbidden, NotAuthenticated
+
+Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]
+
+
+def optional_principal(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal | None:
+    principal = connection.scope.get(PRINCIPAL_SCOPE_KEY)
+    return principal if isinstance(principal, Principal) else None
+
+
+def current_principal(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
+    principal = optional_principal(connection)
+    if principal is None:
+        raise NotAuthenticated()
+    return principal
+
+
+def authenticated(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    current_principal(connection)
+
+
+def provider_staff(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    if not current_principal(connection).is_provider:
+        raise Forbidden()
+
+
+def requires_role(*roles: Role) -> Guard:
+    allowed = frozenset(roles)
+
+    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        if current_principal(connection).role not in allowed:
+            raise Forbidden()
+
+    return guard
+
+
+def requires_scope(scope: Scope) -> Guard:
+    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        if scope not in current_principal(connection).scopes:
+            raise Forbidden(f"This needs the scope '{scope.value}'.")
+
+    return guard

@@ -1,0 +1,230 @@
+"""Domain errors and the one map that turns every error into ``application/problem+json`` (RFC 9457).
+
+Services raise :class:`DomainError` subclasses and never HTTP exceptions; each subclass carries its HTTP
+status, a stable machine-readable ``code`` and an English title (the source language of the gettext catalogs;
+the handler answers in the caller's locale).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, ClassVar
+
+import msgspec
+from litestar import MediaType, Request, Response
+from litestar.exceptions import (
+    HTTPException,
+    MethodNotAllowedException,
+    NotAuthorizedException,
+    NotFoundException,
+    PermissionDeniedException,
+    ValidationException,
+)
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from retaguarda.i18n import N_, gettext_for, negotiate_request_locale
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+PROBLEM_TYPE_BASE = "https://retaguarda.dev/problems/"
+
+log = logging.getLogger("retaguarda.errors")
+
+
+class FieldError(msgspec.Struct, frozen=True):
+    """One invalid input field: ``field`` is a dotted path into the body, query or path."""
+
+    field: str
+    code: str
+    message: str
+
+
+class Problem(msgspec.Struct, omit_defaults=True):
+    """The body of every error response (RFC 9457 plus ``code`` and per-field ``errors``)."""
+
+    type: str
+    title: str
+    status: int
+    code: str
+    detail: str | None = None
+    instance: str | None = None
+    errors: list[FieldError] = msgspec.field(default_factory=list)
+
+
+class DomainError(Exception):
+    status: ClassVar[int] = 400
+    code: ClassVar[str] = "bad_request"
+    title: ClassVar[str] = N_("The request could not be processed.")
+
+    def __init__(self, detail: str | None = None, *, errors: Sequence[FieldError] = ()) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail
+        self.errors = list(errors)
+
+
+class InvalidInput(DomainError):
+    status = 422
+    code = "invalid_input"
+    title = N_("Some fields are invalid.")
+
+
+class NotAuthenticated(DomainError):
+    status = 401
+    code = "not_authenticated"
+    title = N_("Sign-in is required.")
+
+
+class Forbidden(DomainError):
+    status = 403
+    code = "forbidden"
+    title = N_("You are not allowed to do this.")
+
+
+class NotFound(DomainError):
+    """Also what a foreign tenant's id answers: another tenant's rows do not exist for the caller."""
+
+    status = 404
+    code = "not_found"
+    title = N_("The resource was not found.")
+
+
+class Conflict(DomainError):
+    status = 409
+    code = "conflict"
+    title = N_("The resource changed or already exists.")
+
+
+class RateLimited(DomainError):
+    status = 429
+    code = "rate_limited"
+    title = N_("Too many attempts. Try again later.")
+
+    def __init__(self, retry_after_s: int, detail: str | None = None) -> None:
+        super().__init__(detail)
+        self.retry_after_s = retry_after_s
+
+
+class ServiceUnavailable(DomainError):
+    status = 503
+    code = "unavailable"
+    title = N_("The service is temporarily unavailable.")
+
+
+def problem_response(
+    request: Request[Any, Any, Any],
+    *,
+    status: int,
+    code: str,
+    title: str,
+    detail: str | None = None,
+    errors: Sequence[FieldError] = (),
+    headers: Mapping[str, str] | None = None,
+) -> Response[Problem]:
+    translate = gettext_for(negotiate_request_locale(request))
+    body = Problem(
+        type=PROBLEM_TYPE_BASE + code,
+        title=translate(title),
+        status=status,
+        code=code,
+        detail=detail,
+        instance=request.url.path,
+        errors=list(errors),
+    )
+    return Response(content=body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+
+
+def _domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Problem]:
+    headers = {"Retry-After": str(exc.retry_after_s)} if isinstance(exc, RateLimited) else None
+    return problem_response(
+        request,
+        status=exc.status,
+        code=exc.code,
+        title=exc.title,
+        detail=exc.detail,
+        errors=exc.errors,
+        headers=headers,
+    )
+
+
+def _field_path(key: str) -> str:
+    """msgspec reports ``$.address.city`` / ``$[2].name``; clients want ``address.city`` / ``[2].name``."""
+    return key.removeprefix("$").removeprefix(".") or "body"
+
+
+def field_errors_from_validation(extra: Any) -> list[FieldError]:
+    items = extra if isinstance(extra, list) else [extra] if isinstance(extra, dict) else []
+    errors: list[FieldError] = []
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        message = str(item.get("message", "Invalid value"))
+        key = str(item.get("key") or "")
+        if not key and "unknown field" in message:
+            # "Object contains unknown field `foo`" at the top level has no key.
+            key = message.rsplit("`", 2)[-2] if message.count("`") >= 2 else ""
+        code = "unknown_field" if "unknown field" in message else "invalid"
+        if "missing required field" in message.lower():
+            code = "required"
+            key = message.rsplit("`", 2)[-2] if message.count("`") >= 2 else key
+        errors.append(FieldError(field=_field_path(key) if key else "body", code=code, message=message))
+    return errors
+
+
+def _validation_error(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Problem]:
+    errors = field_errors_from_validation(exc.extra)
+    malformed = any("malformed" in e.message.lower() or "json is malformed" in e.message.lower() for e in errors)
+    if malformed or (not errors and "body" in str(exc.detail).lower()):
+        return problem_response(
+            request, status=400, code="malformed_body", title=N_("The request body is not valid JSON."),
+            detail=None,
+        )
+    return problem_response(
+        request, status=422, code=InvalidInput.code, title=InvalidInput.title, errors=errors
+    )
+
+
+_HTTP_CODES: dict[int, tuple[str, str]] = {
+    400: ("bad_request", DomainError.title),
+    401: (NotAuthenticated.code, NotAuthenticated.title),
+    403: (Forbidden.code, Forbidden.title),
+    404: (NotFound.code, NotFound.title),
+    405: ("method_not_allowed", N_("This method is not allowed here.")),
+    409: (Conflict.code, Conflict.title),
+    413: ("too_large", N_("The request is too large.")),
+    415: ("unsupported_media_type", N_("This content type is not supported.")),
+    429: (RateLimited.code, RateLimited.title),
+}
+
+
+def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Problem]:
+    code, title = _HTTP_CODES.get(exc.status_code, ("error", N_("The request failed.")))
+    if exc.status_code >= 500:
+        return _server_error(request, exc)
+    return problem_response(request, status=exc.status_code, code=code, title=title, headers=exc.headers)
+
+
+def _server_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return problem_response(
+        request,
+        status=HTTP_500_INTERNAL_SERVER_ERROR,
+        code="internal_error",
+        title=N_("Something went wrong on our side."),
+    )
+
+
+ExceptionHandler = Callable[[Request[Any, Any, Any], Any], Response[Any]]
+
+
+def exception_handlers() -> dict[type[Exception] | int, ExceptionHandler]:
+    """The one handler map, installed by ``create_app``."""
+    return {
+        DomainError: _domain_error,
+        ValidationException: _validation_error,
+        NotAuthorizedException: _http_error,
+        PermissionDeniedException: _http_error,
+        NotFoundException: _http_error,
+        MethodNotAllowedException: _http_error,
+        HTTPException: _http_error,
+        Exception: _server_error,
+    }

@@ -1,0 +1,84 @@
+"""Locale-aware formatting of money, numbers, dates, date-times and durations.
+
+Money travels as integer minor units plus an ISO 4217 currency; these helpers are the only place it becomes
+Decimal text for a person. Nothing here accepts or returns float.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_EVEN, Decimal
+from zoneinfo import ZoneInfo
+
+from babel import dates as babel_dates
+from babel import numbers as babel_numbers
+
+from retaguarda.i18n.catalogs import ngettext_for
+
+
+def minor_unit_digits(currency: str) -> int:
+    """Digits after the decimal point for a currency (BRL 2, JPY 0, KWD 3), from CLDR via Babel."""
+    return babel_numbers.get_currency_precision(currency.upper())
+
+
+def to_minor_units(amount: Decimal, currency: str) -> int:
+    """Decimal amount → integer minor units, rounding half to even (the one rounding stage for storage)."""
+    if not isinstance(amount, Decimal):
+        raise TypeError("money must be Decimal, never float")
+    digits = minor_unit_digits(currency)
+    scaled = (amount * (Decimal(10) ** digits)).quantize(Decimal(1), rounding=ROUND_HALF_EVEN)
+    return int(scaled)
+
+
+def from_minor_units(minor: int, currency: str) -> Decimal:
+    digits = minor_unit_digits(currency)
+    return Decimal(minor).scaleb(-digits)
+
+
+def format_money(minor: int, currency: str, locale: str) -> str:
+    """``format_money(123456, "BRL", "pt_BR")`` → ``R$ 1.234,56``."""
+    return babel_numbers.format_currency(from_minor_units(minor, currency), currency.upper(), locale=locale)
+
+
+def format_number(value: int | Decimal, locale: str) -> str:
+    return babel_numbers.format_decimal(value, locale=locale)
+
+
+def format_decimal(value: Decimal, locale: str, places: int = 2) -> str:
+    pattern_value = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
+    return babel_numbers.format_decimal(
+        pattern_value, format="#,##0." + "0" * places if places else "#,##0", locale=locale
+    )
+
+
+def format_percent(value: Decimal, locale: str, places: int = 1) -> str:
+    """``value`` is a ratio (``Decimal("0.953")`` → ``95.3%``)."""
+    return babel_numbers.format_percent(
+        value, format="#,##0." + "0" * places + "%" if places else "#,##0%", locale=locale
+    )
+
+
+def format_date(value: date, locale: str, style: str = "medium") -> str:
+    return babel_dates.format_date(value, format=style, locale=locale)
+
+
+def format_datetime(value: datetime, timezone: str, locale: str, style: str = "medium") -> str:
+    """An aware UTC instant shown in the viewer's time zone."""
+    if value.tzinfo is None:
+        raise ValueError("datetimes are stored and passed timezone-aware")
+    return babel_dates.format_datetime(value, format=style, tzinfo=ZoneInfo(timezone), locale=locale)
+
+
+def format_duration(value: timedelta, locale: str) -> str:
+    """Hours and minutes as people read them on a timesheet: ``2 h 05 min`` style, localised units."""
+    total_minutes = int(value.total_seconds() // 60)
+    hours, minutes = divmod(abs(total_minutes), 60)
+    sign = "-" if total_minutes < 0 else ""
+    ngettext = ngettext_for(locale)
+    if hours and minutes:
+        hours_text = ngettext("%(num)d hour", "%(num)d hours", hours) % {"num": hours}
+        minutes_text = ngettext("%(num)d minute", "%(num)d minutes", minutes) % {"num": minutes}
+        return f"{sign}{hours_text} {minutes_text}"
+    if hours:
+        return sign + ngettext("%(num)d hour", "%(num)d hours", hours) % {"num": hours}
+    return sign + ngettext("%(num)d minute", "%(num)d minutes", minutes) % {"num": minutes}

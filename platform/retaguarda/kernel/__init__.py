@@ -1,0 +1,1 @@
+"""The kernel's own tables (sessions, login attempts, outbox, idempotency keys) as a small Piccolo app."""

@@ -1,0 +1,146 @@
+"""Typed settings, read once from the environment.
+
+One dataclass per concern, all gathered in :class:`Settings` and cached behind :func:`get_settings`. Nothing
+else in the code base reads ``os.environ`` for configuration.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+_TRUE = {"1", "true", "yes", "on"}
+
+
+def _env(name: str, default: str = "") -> str:
+    return os.environ.get(name, default).strip()
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = _env(name)
+    return int(raw) if raw else default
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    raw = _env(name)
+    return raw.lower() in _TRUE if raw else default
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseSettings:
+    """SQLite file by default (embedded mode); PostgreSQL when ``DATABASE_URL`` is set (full mode)."""
+
+    url: str
+    sqlite_path: Path
+    pool_min: int
+    pool_max: int
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.url.startswith(("postgres://", "postgresql://"))
+
+
+@dataclass(frozen=True, slots=True)
+class JobSettings:
+    """arq on Redis when ``REDIS_URL`` is set; otherwise the in-process runner."""
+
+    redis_url: str
+    relay_interval_s: float
+    redelivery_after_s: int
+    max_attempts: int
+
+    @property
+    def embedded(self) -> bool:
+        return not self.redis_url
+
+
+@dataclass(frozen=True, slots=True)
+class SecuritySettings:
+    secret_key: str
+    session_ttl_s: int
+    cookie_secure: bool
+    login_max_failures: int
+    login_window_s: int
+
+
+@dataclass(frozen=True, slots=True)
+class StripeSettings:
+    api_key: str
+    webhook_secret: str
+    api_base: str
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.api_key)
+
+
+@dataclass(frozen=True, slots=True)
+class ServerSettings:
+    host: str
+    port: int
+    debug: bool
+    log_level: str
+    log_json: bool
+    default_locale: str
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    data_dir: Path
+    db: DatabaseSettings
+    jobs: JobSettings
+    security: SecuritySettings
+    stripe: StripeSettings
+    server: ServerSettings
+    # True when SECRET_KEY was not given: fine for the demo, refused by `serve --production`.
+    secret_is_ephemeral: bool = field(default=False)
+
+
+def load_settings() -> Settings:
+    data_dir = Path(_env("RETAGUARDA_DATA_DIR", "var")).resolve()
+    secret = _env("SECRET_KEY")
+    return Settings(
+        data_dir=data_dir,
+        db=DatabaseSettings(
+            url=_env("DATABASE_URL"),
+            sqlite_path=Path(_env("SQLITE_PATH") or str(data_dir / "retaguarda.sqlite3")),
+            pool_min=_env_int("DATABASE_POOL_MIN", 1),
+            pool_max=_env_int("DATABASE_POOL_MAX", 10),
+        ),
+        jobs=JobSettings(
+            redis_url=_env("REDIS_URL"),
+            relay_interval_s=float(_env("JOBS_RELAY_INTERVAL_S", "1.0")),
+            redelivery_after_s=_env_int("JOBS_REDELIVERY_AFTER_S", 300),
+            max_attempts=_env_int("JOBS_MAX_ATTEMPTS", 8),
+        ),
+        security=SecuritySettings(
+            # An ephemeral key keeps a bare `make demo` working; sessions then end with the process.
+            secret_key=secret or secrets.token_urlsafe(48),
+            session_ttl_s=_env_int("SESSION_TTL_S", 8 * 3600),
+            cookie_secure=_env_bool("COOKIE_SECURE", False),
+            login_max_failures=_env_int("LOGIN_MAX_FAILURES", 5),
+            login_window_s=_env_int("LOGIN_WINDOW_S", 900),
+        ),
+        stripe=StripeSettings(
+            api_key=_env("STRIPE_API_KEY"),
+            webhook_secret=_env("STRIPE_WEBHOOK_SECRET"),
+            api_base=_env("STRIPE_API_BASE"),
+        ),
+        server=ServerSettings(
+            host=_env("HOST", "127.0.0.1"),
+            port=_env_int("PORT", 8000),
+            debug=_env_bool("DEBUG", False),
+            log_level=_env("LOG_LEVEL", "INFO").upper(),
+            log_json=_env_bool("LOG_JSON", True),
+            default_locale=_env("DEFAULT_LOCALE", "en"),
+        ),
+        secret_is_ephemeral=not secret,
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()

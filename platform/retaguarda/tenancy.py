@@ -1,0 +1,132 @@
+"""Tenant scoping: the one helper every tenant-owned read and write goes through.
+
+A :class:`TenantContext` wraps the request's :class:`Principal`. Its ``select`` / ``objects`` / ``update`` /
+``delete`` / ``get`` / ``insert`` add the tenant condition to every statement, so a service cannot forget it:
+a client reaches only its own tenant, an account manager only the clients assigned to it, provider staff every
+tenant. A row of an unreachable tenant behaves exactly like a row that does not exist (404), so ids of other
+tenants leak nothing.
+
+:func:`unit_of_work` opens the request's one transaction and, on PostgreSQL, publishes the reachable tenants as
+transaction-local settings (``retaguarda.tenant_ids``, ``retaguarda.all_tenants``), so row-level security
+policies can later be switched on without touching a service.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any, TypeVar
+from uuid import UUID
+
+from piccolo.columns import Column
+from piccolo.custom_types import Combinable
+from piccolo.query import Delete, Objects, Select, Update
+from piccolo.querystring import QueryString
+from piccolo.table import Table
+
+from retaguarda.auth.principal import Principal
+from retaguarda.db import get_engine, is_postgres, transaction
+from retaguarda.errors import NotFound
+
+T = TypeVar("T", bound=Table)
+
+
+def tenant_column(table: type[Table]) -> Column:
+    """The column that says which tenant owns a row: ``tenant_id``, or the column a table names in
+    ``__tenant_column__`` (the tenants table is owned by itself: ``id``)."""
+    name = getattr(table, "__tenant_column__", "tenant_id")
+    column = getattr(table, name, None)
+    if not isinstance(column, Column):
+        raise TypeError(f"{table.__name__} is not tenant-owned (no {name!r} column)")
+    return column
+
+
+@dataclass(frozen=True, slots=True)
+class TenantContext:
+    principal: Principal
+
+    @property
+    def tenant_id(self) -> UUID:
+        return self.principal.tenant_id
+
+    @property
+    def reachable(self) -> frozenset[UUID] | None:
+        return self.principal.reachable_tenant_ids
+
+    def can_reach(self, tenant_id: UUID) -> bool:
+        return self.principal.can_reach(tenant_id)
+
+    def require(self, tenant_id: UUID) -> None:
+        """Raise NotFound for a tenant the caller may not reach (never Forbidden: that would confirm it)."""
+        if not self.can_reach(tenant_id):
+            raise NotFound()
+
+    def condition(self, table: type[Table]) -> Combinable | None:
+        reachable = self.reachable
+        if reachable is None:
+            return None
+        column = tenant_column(table)
+        if not reachable:
+            # An empty set must match nothing; `IN ()` is not valid SQL everywhere.
+            return column.is_null() & column.is_not_null()
+        return column.is_in(list(reachable))
+
+    def _scoped(self, query: Any, table: type[Table]) -> Any:
+        condition = self.condition(table)
+        return query if condition is None else query.where(condition)
+
+    def select(self, table: type[Table], *columns: Any) -> Select:
+        return self._scoped(table.select(*columns), table)  # type: ignore[no-any-return]
+
+    def objects(self, table: type[T]) -> Objects[T]:
+        return self._scoped(table.objects(), table)  # type: ignore[no-any-return]
+
+    def count(self, table: type[Table]) -> Any:
+        return self._scoped(table.count(), table)
+
+    def update(self, table: type[Table], values: dict[Column | str, Any]) -> Update:
+        return self._scoped(table.update(values), table)  # type: ignore[no-any-return]
+
+    def delete(self, table: type[Table]) -> Delete:
+        return self._scoped(table.delete(), table)  # type: ignore[no-any-return]
+
+    async def get(self, table: type[T], row_id: Any) -> T:
+        """The row with this primary key, if the caller may reach it; NotFound otherwise."""
+        row = await self.objects(table).where(table._meta.primary_key == row_id).first()
+        if row is None:
+            raise NotFound()
+        return row
+
+    async def insert(self, *rows: T) -> list[T]:
+        """Save new rows after checking each one's tenant is reachable."""
+        for row in rows:
+            self.require(getattr(row, tenant_column(type(row))._meta.name))
+        for row in rows:
+            await row.save()
+        return list(rows)
+
+    def filter_tenant_ids(self, tenant_ids: Iterable[UUID]) -> list[UUID]:
+        return [t for t in tenant_ids if self.can_reach(t)]
+
+
+@asynccontextmanager
+async def unit_of_work(principal: Principal, *, write: bool = True) -> AsyncIterator[TenantContext]:
+    """The request's one transaction, knowing its principal."""
+    async with transaction(write=write):
+        if is_postgres():
+            await _publish_scope(principal)
+        yield TenantContext(principal)
+
+
+async def _publish_scope(principal: Principal) -> None:
+    reachable = principal.reachable_tenant_ids
+    tenant_ids = ",".join(str(t) for t in sorted(reachable or ()))
+    await get_engine().run_querystring(
+        QueryString(
+            "SELECT set_config('retaguarda.tenant_ids', {}, true), "
+            "set_config('retaguarda.all_tenants', {}, true)",
+            tenant_ids,
+            "on" if reachable is None else "off",
+        )
+    )

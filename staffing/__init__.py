@@ -1,0 +1,1 @@
+"""Staffing: skills, operators, pools, dated memberships and shifts; planning in staffing.planning."""
