@@ -99,3 +99,9 @@ async def transaction(*, write: bool = True) -> AsyncIterator[None]:
 async def ping() -> None:
     """Raise when the database does not answer."""
     await get_engine().run_ddl("SELECT 1")
+
+
+def is_unique_violation(exc: BaseException) -> bool:
+    """True for a duplicate key on either engine (asyncpg's UniqueViolationError, sqlite3's IntegrityError)."""
+    name = type(exc).__name__
+    return name == "UniqueViolationError" or (name == "IntegrityError" and "UNIQUE" in str(exc))

@@ -21,6 +21,7 @@ from litestar.exceptions import (
     PermissionDeniedException,
     ValidationException,
 )
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from retaguarda.i18n import N_, gettext_for, negotiate_request_locale
@@ -211,6 +212,27 @@ def _server_error(request: Request[Any, Any, Any], exc: Exception) -> Response[P
         code="internal_error",
         title=N_("Something went wrong on our side."),
     )
+
+
+_RESPONSE_DESCRIPTIONS = {
+    400: "Malformed request (the body is not valid JSON, or a parameter has the wrong type).",
+    401: "Not signed in, or the API key is not valid.",
+    403: "Signed in, but the role or the key's scopes do not allow this.",
+    404: "Not found, or owned by a tenant the caller cannot reach.",
+    409: "Conflicts with the current state (duplicate, last administrator …).",
+    422: "Invalid input: see `errors` for each field.",
+    429: "Too many attempts: see Retry-After.",
+}
+
+
+def problem_responses(*codes: int) -> dict[int, ResponseSpec]:
+    """OpenAPI documentation of a handler's error answers, all ``application/problem+json``."""
+    return {
+        code: ResponseSpec(
+            data_container=Problem, description=_RESPONSE_DESCRIPTIONS[code], media_type=PROBLEM_MEDIA_TYPE
+        )
+        for code in codes
+    }
 
 
 ExceptionHandler = Callable[[Request[Any, Any, Any], Any], Response[Any]]

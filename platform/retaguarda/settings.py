@@ -78,6 +78,12 @@ class StripeSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class MailSettings:
+    smtp_url: str
+    sender: str
+
+
+@dataclass(frozen=True, slots=True)
 class ServerSettings:
     host: str
     port: int
@@ -85,6 +91,7 @@ class ServerSettings:
     log_level: str
     log_json: bool
     default_locale: str
+    public_url: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +101,7 @@ class Settings:
     jobs: JobSettings
     security: SecuritySettings
     stripe: StripeSettings
+    mail: MailSettings
     server: ServerSettings
     # True when SECRET_KEY was not given: fine for the demo, refused by `serve --production`.
     secret_is_ephemeral: bool = field(default=False)
@@ -129,6 +137,10 @@ def load_settings() -> Settings:
             webhook_secret=_env("STRIPE_WEBHOOK_SECRET"),
             api_base=_env("STRIPE_API_BASE"),
         ),
+        mail=MailSettings(
+            smtp_url=_env("SMTP_URL"),
+            sender=_env("MAIL_FROM", "Retaguarda <no-reply@localhost>"),
+        ),
         server=ServerSettings(
             host=_env("HOST", "127.0.0.1"),
             port=_env_int("PORT", 8000),
@@ -136,6 +148,7 @@ def load_settings() -> Settings:
             log_level=_env("LOG_LEVEL", "INFO").upper(),
             log_json=_env_bool("LOG_JSON", True),
             default_locale=_env("DEFAULT_LOCALE", "en"),
+            public_url=_env("PUBLIC_URL", "http://127.0.0.1:8000"),
         ),
         secret_is_ephemeral=not secret,
     )

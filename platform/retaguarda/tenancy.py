@@ -13,19 +13,22 @@ policies can later be switched on without touching a service.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncGenerator, AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from uuid import UUID
 
+from litestar import Request
 from piccolo.columns import Column
 from piccolo.custom_types import Combinable
 from piccolo.query import Delete, Objects, Select, Update
 from piccolo.querystring import QueryString
 from piccolo.table import Table
 
-from retaguarda.auth.principal import Principal
+from retaguarda.auth.guards import current_principal
+from retaguarda.auth.middleware import SAFE_METHODS
+from retaguarda.auth.principal import ROLE_SCOPES, Principal, Role, TenantKind
 from retaguarda.db import get_engine, is_postgres, transaction
 from retaguarda.errors import NotFound
 
@@ -85,6 +88,9 @@ class TenantContext:
     def count(self, table: type[Table]) -> Any:
         return self._scoped(table.count(), table)
 
+    def exists(self, table: type[Table]) -> Any:
+        return self._scoped(table.exists(), table)
+
     def update(self, table: type[Table], values: dict[Column | str, Any]) -> Update:
         return self._scoped(table.update(values), table)  # type: ignore[no-any-return]
 
@@ -110,6 +116,18 @@ class TenantContext:
         return [t for t in tenant_ids if self.can_reach(t)]
 
 
+def system_context(tenant_id: UUID | None = None) -> TenantContext:
+    """The scope of work no person asked for (jobs, the CLI, the demo loader): one tenant when given, else all.
+    Jobs that act for a tenant pass its id, so the same scoping rules still fence them in."""
+    return TenantContext(
+        Principal(
+            tenant_id=tenant_id or UUID(int=0), tenant_kind=TenantKind.PROVIDER, role=Role.ADMIN, via="system",
+            scopes=ROLE_SCOPES[Role.ADMIN], reachable_tenant_ids=None if tenant_id is None else frozenset({tenant_id}),
+            locale="en", timezone="UTC", display_name="system",
+        )
+    )
+
+
 @asynccontextmanager
 async def unit_of_work(principal: Principal, *, write: bool = True) -> AsyncIterator[TenantContext]:
     """The request's one transaction, knowing its principal."""
@@ -130,3 +148,11 @@ async def _publish_scope(principal: Principal) -> None:
             "on" if reachable is None else "off",
         )
     )
+
+
+async def provide_tenant_context(request: Request[Any, Any, Any]) -> AsyncGenerator[TenantContext, None]:
+    """Litestar dependency: the request's unit of work. It must stay a handler's only dependency: Litestar
+    resolves sibling dependencies in a task group, and a transaction opened in another task would not be the
+    one the handler's queries see."""
+    async with unit_of_work(current_principal(request), write=request.method not in SAFE_METHODS) as ctx:
+        yield ctx

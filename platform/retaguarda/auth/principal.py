@@ -49,7 +49,7 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
     Role.ACCOUNT_MANAGER: _ALL_SCOPES - {Scope.API_KEYS_WRITE},
     Role.SUPERVISOR: _READ_SCOPES | {Scope.TASKS_WRITE},
     Role.OPERATOR: frozenset({Scope.TASKS_READ, Scope.TASKS_WRITE, Scope.CALENDARS_READ}),
-    Role.CLIENT_ADMIN: _ALL_SCOPES - {Scope.TENANTS_WRITE},
+    Role.CLIENT_ADMIN: _ALL_SCOPES,
     Role.CLIENT_MEMBER: frozenset(
         {Scope.TENANTS_READ, Scope.TASKS_READ, Scope.TASKS_WRITE, Scope.CALENDARS_READ, Scope.USERS_READ}
     ),
@@ -61,7 +61,7 @@ class Principal:
     tenant_id: UUID
     tenant_kind: TenantKind
     role: Role
-    via: Literal["session", "api_key"]
+    via: Literal["session", "api_key", "system"]
     scopes: frozenset[Scope]
     # The tenants this caller may reach; None means every tenant (provider admin and provider staff).
     reachable_tenant_ids: frozenset[UUID] | None

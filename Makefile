@@ -1,0 +1,68 @@
+# Retaguarda — every command creates or reuses the project's own virtual environment (.venv).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+LOCALES_DIR := platform/retaguarda/i18n/locales
+PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/retaguarda_test
+REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
+
+.PHONY: install demo serve worker migrate test test-embedded test-full lint format bench \
+        i18n-extract i18n-update i18n-compile clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP) i18n-compile
+
+## The portal on the embedded default: SQLite under var/, in-process jobs, demo data, 127.0.0.1:8000.
+demo: install
+	$(BIN)/retaguarda demo
+
+serve: install
+	$(BIN)/retaguarda serve
+
+worker: install
+	$(BIN)/retaguarda worker
+
+migrate: install
+	$(BIN)/retaguarda migrate
+
+## The whole suite, twice: embedded (SQLite, in-process jobs) and full (PostgreSQL, Redis, arq).
+test: install test-embedded test-full
+
+test-embedded: install
+	env -u DATABASE_URL -u REDIS_URL $(BIN)/pytest -m "not postgres and not redis" $(PYTEST_ARGS)
+
+test-full: install
+	DATABASE_URL=$(PG_TEST_URL) REDIS_URL=$(REDIS_TEST_URL) $(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: install
+	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+i18n-extract: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k ngettext:1,2 --no-location --sort-output \
+		--project=Retaguarda -o $(LOCALES_DIR)/messages.pot platform tenants staffing billing
+
+i18n-update: i18n-extract
+	$(BIN)/pybabel update -i $(LOCALES_DIR)/messages.pot -d $(LOCALES_DIR) --no-fuzzy-matching
+
+i18n-compile: $(STAMP)
+	$(BIN)/pybabel compile --use-fuzzy -d $(LOCALES_DIR) --statistics 2>/dev/null || \
+		$(BIN)/pybabel compile -d $(LOCALES_DIR)
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

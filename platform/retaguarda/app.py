@@ -1,0 +1,156 @@
+"""``create_app()``: the one composition root. Importing this module has no side effects."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import msgspec
+import structlog
+from litestar import Litestar, Response, get
+from litestar.config.compression import CompressionConfig
+from litestar.contrib.jinja import JinjaTemplateEngine
+from litestar.openapi.config import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+
+import retaguarda
+from retaguarda import db
+from retaguarda.auth import PrincipalMiddleware
+from retaguarda.errors import ServiceUnavailable, exception_handlers, problem_responses
+from retaguarda.jobs import InProcessRunner
+from retaguarda.portal.controllers import PortalController
+from retaguarda.portal.rendering import STATIC_DIR, TEMPLATES_DIR
+from retaguarda.settings import Settings, get_settings
+from tenants.controllers import ROUTES as TENANT_ROUTES
+from tenants.resolver import resolve_principal
+
+log = logging.getLogger("retaguarda.app")
+
+
+def load_job_modules() -> None:
+    """Register every domain's jobs (the kernel's registry is filled by these imports)."""
+    import tenants.tasks  # noqa: F401
+
+
+class Health(msgspec.Struct):
+    status: str
+    checks: dict[str, str] = msgspec.field(default_factory=dict)
+
+
+@get("/health/live", operation_id="healthLive", tags=["Health"], include_in_schema=True)
+async def health_live() -> Health:
+    return Health(status="ok")
+
+
+@get("/health/ready", operation_id="healthReady", tags=["Health"], responses=problem_responses())
+async def health_ready() -> Health:
+    checks: dict[str, str] = {}
+    try:
+        await db.ping()
+        checks["database"] = "ok"
+    except Exception as exc:
+        log.warning("readiness: database down: %s", exc)
+        raise ServiceUnavailable("The database does not answer.") from exc
+    redis_url = get_settings().jobs.redis_url
+    if redis_url:
+        from redis.asyncio import Redis
+
+        client = Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=2)
+        try:
+            await client.ping()
+            checks["redis"] = "ok"
+        except Exception as exc:
+            raise ServiceUnavailable("Redis does not answer.") from exc
+        finally:
+            await client.aclose()
+    return Health(status="ok", checks=checks)
+
+
+def _lifespan(settings: Settings) -> Any:
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        await db.start_database()
+        runner = InProcessRunner(settings.jobs) if settings.jobs.embedded else None
+        app.state.job_runner = runner
+        if runner is not None:
+            await runner.start()
+        try:
+            yield
+        finally:
+            if runner is not None:
+                await runner.stop()
+            await db.stop_database()
+
+    return lifespan
+
+
+def _openapi() -> OpenAPIConfig:
+    return OpenAPIConfig(
+        title="Retaguarda API",
+        version=retaguarda.__version__,
+        description="Back-office outsourcing platform: tenants, identity, work, staffing, SLA and billing. "
+        "Errors are application/problem+json (RFC 9457) with a stable `code`.",
+        path="/schema",
+        render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+        components=Components(
+            security_schemes={
+                "apiKey": SecurityScheme(type="http", scheme="bearer", description="A tenant API key."),
+                "session": SecurityScheme(type="apiKey", name="rg_session", security_scheme_in="cookie"),
+            }
+        ),
+        security=[{"apiKey": []}, {"session": []}],
+    )
+
+
+def configure_logging(settings: Settings) -> None:
+    """Every standard-library log record (ours, uvicorn's access log, Litestar's) as one JSON line, via
+    structlog's ProcessorFormatter; or human-readable lines with LOG_JSON=false."""
+    renderer: Any = (
+        structlog.processors.JSONRenderer() if settings.server.log_json else structlog.dev.ConsoleRenderer()
+    )
+    handler = logging.StreamHandler()
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            processor=renderer,
+            foreign_pre_chain=[
+                structlog.stdlib.add_log_level,
+                structlog.stdlib.add_logger_name,
+                structlog.processors.TimeStamper(fmt="iso", utc=True),
+                structlog.processors.format_exc_info,
+            ],
+        )
+    )
+    root = logging.getLogger()
+    root.handlers = [handler]
+    root.setLevel(settings.server.log_level)
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "arq"):
+        logging.getLogger(name).handlers = []
+        logging.getLogger(name).propagate = True
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or get_settings()
+    load_job_modules()
+    configure_logging(settings)
+    return Litestar(
+        route_handlers=[
+            health_live,
+            health_ready,
+            *TENANT_ROUTES,
+            PortalController,
+            create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
+        ],
+        middleware=[PrincipalMiddleware(resolve_principal)],
+        exception_handlers=exception_handlers(),  # type: ignore[arg-type]
+        openapi_config=_openapi(),
+        template_config=TemplateConfig(directory=TEMPLATES_DIR, engine=JinjaTemplateEngine),
+        compression_config=CompressionConfig(backend="gzip", minimum_size=1024),
+        logging_config=None,
+        lifespan=[_lifespan(settings)],
+        debug=settings.server.debug,
+    )

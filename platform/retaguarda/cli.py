@@ -1,0 +1,125 @@
+"""The ``retaguarda`` command: serve, worker, migrate, demo, users."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from typing import Any
+
+import click
+
+from retaguarda.settings import get_settings
+
+
+def migrate_database() -> None:
+    """Bring the configured database (SQLite or Postgres) to the current schema."""
+    from piccolo.apps.migrations.commands.forwards import run_forwards
+
+    async def run() -> None:
+        result = await run_forwards(app_name="all")
+        if not result.success:
+            raise click.ClickException(f"migration failed: {result.message}")
+
+    asyncio.run(run())
+
+
+@click.group()
+def main() -> None:
+    """Retaguarda: the platform a BPO provider runs its clients on."""
+
+
+@main.command()
+def migrate() -> None:
+    """Apply every pending migration."""
+    migrate_database()
+    click.echo("database is up to date")
+
+
+@main.command()
+@click.option("--host", default=None, help="Defaults to HOST (127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Defaults to PORT (8000).")
+@click.option("--workers", type=int, default=1, help="Web processes (full mode only).")
+@click.option("--migrate/--no-migrate", "run_migrations", default=True, help="Apply migrations first.")
+def serve(host: str | None, port: int | None, workers: int, run_migrations: bool) -> None:
+    """Serve the portal and the API."""
+    import uvicorn
+
+    settings = get_settings()
+    if run_migrations:
+        migrate_database()
+    if workers > 1 and not settings.db.is_postgres:
+        raise click.ClickException("several web processes need the full mode (DATABASE_URL, REDIS_URL)")
+    uvicorn.run(
+        "retaguarda.app:create_app", factory=True, host=host or settings.server.host,
+        port=port or settings.server.port, workers=workers, proxy_headers=True, log_config=None,
+    )
+
+
+@main.command()
+def worker() -> None:
+    """Run the arq job worker (full mode: REDIS_URL must be set)."""
+    from arq.worker import run_worker
+
+    from retaguarda import db
+    from retaguarda.app import load_job_modules
+    from retaguarda.jobs import arq_worker_settings
+
+    if get_settings().jobs.embedded:
+        raise click.ClickException("REDIS_URL is not set: jobs run inside `retaguarda serve` in embedded mode")
+    load_job_modules()
+
+    async def startup(ctx: dict[str, Any]) -> None:
+        await db.start_database()
+
+    async def shutdown(ctx: dict[str, Any]) -> None:
+        await db.stop_database()
+
+    run_worker(arq_worker_settings(startup, shutdown))  # type: ignore[arg-type]
+
+
+@main.command()
+@click.option("--serve/--no-serve", "then_serve", default=True, help="Start the server after loading.")
+def demo(then_serve: bool) -> None:
+    """Load the demo data (a provider, two clients, one user per role) and serve."""
+    from retaguarda.demo import DEMO_PASSWORD, load_demo
+
+    migrate_database()
+    users = asyncio.run(load_demo())
+    settings = get_settings()
+    click.echo("\nRetaguarda demo is ready. Sign in at "
+               f"http://{settings.server.host}:{settings.server.port}/login with password {DEMO_PASSWORD!r}:")
+    for email, role, tenant in users:
+        click.echo(f"  {email:<34} {role:<16} {tenant}")
+    click.echo("")
+    sys.stdout.flush()
+    if then_serve:
+        ctx = click.get_current_context()
+        ctx.invoke(serve, host=None, port=None, workers=1, run_migrations=False)
+
+
+@main.group()
+def users() -> None:
+    """Manage users."""
+
+
+@users.command("create")
+@click.option("--email", required=True)
+@click.option("--name", "display_name", required=True)
+@click.option("--tenant", "tenant_slug", required=True, help="Slug of the tenant to join.")
+@click.option("--role", required=True, type=click.Choice([
+    "admin", "account_manager", "supervisor", "operator", "client_admin", "client_member"]))
+@click.password_option()
+def create_user(email: str, display_name: str, tenant_slug: str, role: str, password: str) -> None:
+    """Create a user (or add an existing one) with a role in a tenant."""
+    from retaguarda.demo import add_user
+
+    migrate_database()
+    try:
+        asyncio.run(add_user(tenant_slug, email, display_name, role, password))
+    except LookupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"{email} is {role} of {tenant_slug}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,120 @@
+"""Sign-in, sign-out and the home page of the portal."""
+
+from __future__ import annotations
+
+import secrets
+
+import msgspec
+from typing import Annotated, Any
+
+from litestar import Controller, Request, get, post
+from litestar.datastructures import Cookie
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
+from litestar.response import Redirect, Template
+
+from retaguarda.auth.guards import optional_principal
+from retaguarda.auth.tokens import csrf_token_for, tokens_match
+from retaguarda.db import transaction
+from retaguarda.errors import RateLimited
+from retaguarda.portal.rendering import page
+from retaguarda.settings import get_settings
+from retaguarda.tenancy import unit_of_work
+from tenants.resolver import SESSION_COOKIE
+from tenants.service.directory import get_tenant
+from tenants.service.sessions import InvalidCredentials, sign_in, sign_out
+
+# Before sign-in there is no session to bind a CSRF token to: a random cookie stands in for it.
+PRELOGIN_COOKIE = "rg_prelogin"
+
+
+class LoginForm(msgspec.Struct):
+    email: str = ""
+    password: str = ""
+    csrf_token: str = ""
+    next: str = "/"
+
+
+def _session_cookie(value: str, max_age: int) -> Cookie:
+    return Cookie(
+        key=SESSION_COOKIE, value=value, max_age=max_age, httponly=True, samesite="lax",
+        secure=get_settings().security.cookie_secure, path="/",
+    )
+
+
+def _safe_next(target: str) -> str:
+    """Only same-site paths: a login link must not become an open redirect."""
+    return target if target.startswith("/") and not target.startswith("//") else "/"
+
+
+def _client_ip(request: Request[Any, Any, Any]) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+class PortalController(Controller):
+    path = "/"
+    include_in_schema = False
+
+    @get("/login", operation_id="portalLoginPage")
+    async def login_page(self, request: Request[Any, Any, Any], next: str = "/") -> Template | Redirect:  # noqa: A002
+        if optional_principal(request) is not None:
+            return Redirect(_safe_next(next))
+        nonce = request.cookies.get(PRELOGIN_COOKIE) or secrets.token_urlsafe(24)
+        response = page(
+            request, "login.html", csrf_token=csrf_token_for(get_settings().security.secret_key, nonce),
+            next=_safe_next(next), email="", error=None,
+        )
+        response.cookies.append(
+            Cookie(key=PRELOGIN_COOKIE, value=nonce, httponly=True, samesite="lax", path="/login",
+                   secure=get_settings().security.cookie_secure)
+        )
+        return response
+
+    @post("/login", operation_id="portalLogin", status_code=303)
+    async def login(
+        self, request: Request[Any, Any, Any],
+        data: Annotated[LoginForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
+    ) -> Template | Redirect:
+        settings = get_settings().security
+        nonce = request.cookies.get(PRELOGIN_COOKIE, "")
+        expected = csrf_token_for(settings.secret_key, nonce) if nonce else None
+        target = _safe_next(data.next)
+
+        def again(error: str, status: int) -> Template:
+            return page(request, "login.html", status_code=status, csrf_token=expected or "", next=target,
+                        email=data.email, error=error)
+
+        if not tokens_match(data.csrf_token, expected):
+            return again("expired", 403)
+        try:
+            async with transaction():
+                session = await sign_in(
+                    settings, data.email, data.password, ip=_client_ip(request),
+                    user_agent=request.headers.get("user-agent", ""),
+                )
+        except RateLimited:
+            return again("rate_limited", 429)
+        except InvalidCredentials:
+            return again("invalid", 401)
+        response = Redirect(target, status_code=303)
+        response.cookies.append(_session_cookie(session.token, settings.session_ttl_s))
+        return response
+
+    @post("/logout", operation_id="portalLogout", status_code=303)
+    async def logout(self, request: Request[Any, Any, Any]) -> Redirect:
+        token = request.cookies.get(SESSION_COOKIE)
+        if token:
+            async with transaction():
+                await sign_out(token)
+        response = Redirect("/login", status_code=303)
+        response.cookies.append(_session_cookie("", 0))
+        return response
+
+    @get("/", operation_id="portalHome")
+    async def home(self, request: Request[Any, Any, Any]) -> Template | Redirect:
+        principal = optional_principal(request)
+        if principal is None:
+            return Redirect("/login")
+        async with unit_of_work(principal, write=False) as ctx:
+            tenant = await get_tenant(ctx, principal.tenant_id)
+        return page(request, "home.html", tenant=tenant)

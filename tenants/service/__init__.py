@@ -1,0 +1,1 @@
+"""The tenants domain's logic. No HTTP here: functions take a TenantContext and raise domain errors."""

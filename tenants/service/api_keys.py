@@ -1,0 +1,68 @@
+"""API keys: created with a chosen subset of the creator's scopes, shown once, stored hashed, revocable."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+from retaguarda.auth import Scope, hash_token, new_api_key, token_prefix
+from retaguarda.errors import Conflict, FieldError, InvalidInput
+from retaguarda.tenancy import TenantContext
+from retaguarda.wire import MAX_PAGE_SIZE, after_cursor, page_of
+from tenants.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyRead
+from tenants.service.directory import get_tenant
+from tenants.tables import ApiKey
+
+
+def _read(row: dict[str, Any]) -> ApiKeyRead:
+    return ApiKeyRead(
+        id=row["id"], tenant_id=row["tenant_id"], name=row["name"], prefix=row["prefix"],
+        scopes=[Scope(s) for s in row["scopes"]], created_at=row["created_at"],
+        last_used_at=row["last_used_at"], expires_at=row["expires_at"], revoked_at=row["revoked_at"],
+    )
+
+
+async def list_api_keys(
+    ctx: TenantContext, *, tenant_id: UUID | None, cursor: str | None, limit: int
+) -> tuple[list[ApiKeyRead], str | None]:
+    query = ctx.select(ApiKey)
+    if tenant_id is not None:
+        query = query.where(ApiKey.tenant_id == tenant_id)
+    limit = min(limit, MAX_PAGE_SIZE)
+    return page_of(await after_cursor(query, ApiKey, cursor, limit), limit, _read)
+
+
+async def create_api_key(ctx: TenantContext, data: ApiKeyCreate) -> ApiKeyCreated:
+    principal = ctx.principal
+    tenant_id = data.tenant_id if principal.is_provider and data.tenant_id else principal.tenant_id
+    await get_tenant(ctx, tenant_id)
+    beyond = sorted(set(data.scopes) - principal.scopes)
+    if beyond:
+        # A key never carries more than its creator may do.
+        raise InvalidInput(errors=[FieldError("scopes", "scope_not_held",
+                                              f"You do not hold: {', '.join(beyond)}.")])
+    if data.expires_at is not None and data.expires_at <= datetime.now(UTC):
+        raise InvalidInput(errors=[FieldError("expiresAt", "in_the_past", "Choose a time in the future.")])
+    if await ctx.exists(ApiKey).where((ApiKey.tenant_id == tenant_id) & (ApiKey.name == data.name)):
+        raise Conflict(errors=[FieldError("name", "taken", "A key with this name exists.")])
+    secret = new_api_key()
+    key = ApiKey(
+        id=uuid4(), tenant_id=tenant_id, name=data.name, prefix=token_prefix(secret),
+        key_hash=hash_token(secret), scopes=sorted(s.value for s in set(data.scopes)),
+        created_by=principal.user_id, expires_at=data.expires_at,
+    )
+    await ctx.insert(key)
+    row = await ctx.select(ApiKey).where(ApiKey.id == key.id).first()
+    assert row is not None
+    read = _read(row)
+    return ApiKeyCreated(**{f: getattr(read, f) for f in read.__struct_fields__}, key=secret)
+
+
+async def revoke_api_key(ctx: TenantContext, key_id: UUID) -> ApiKeyRead:
+    key = await ctx.get(ApiKey, key_id)
+    if key.revoked_at is None:
+        await ctx.update(ApiKey, {ApiKey.revoked_at: datetime.now(UTC)}).where(ApiKey.id == key_id)
+    row = await ctx.select(ApiKey).where(ApiKey.id == key_id).first()
+    assert row is not None
+    return _read(row)

@@ -1,0 +1,104 @@
+"""Portal sign-in and sign-out: argon2 passwords, server-side sessions, rate-limited attempts.
+
+Every failure answers the same "email or password is incorrect", after the same argon2 work, whether the email
+exists or not, so sign-in cannot be used to learn who has an account.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from uuid import UUID, uuid4
+
+from retaguarda.auth import hash_password, hash_token, needs_rehash, new_session_token, verify_password
+from retaguarda.errors import NotAuthenticated, RateLimited
+from retaguarda.i18n import N_
+from retaguarda.kernel.tables import LoginAttempt, WebSession
+from retaguarda.settings import SecuritySettings
+from tenants.tables import Membership, User
+
+# Per address, a few accounts' worth of failures: a shared office NAT must not lock everyone out.
+IP_FAILURE_FACTOR = 4
+
+
+class InvalidCredentials(NotAuthenticated):
+    code = "invalid_credentials"
+    title = N_("Email or password is incorrect.")
+
+
+@dataclass(frozen=True, slots=True)
+class NewSession:
+    token: str
+    session_id: UUID
+    user_id: UUID
+    tenant_id: UUID
+    expires_at: datetime
+
+
+def account_key(email: str) -> str:
+    return hashlib.sha256(email.strip().lower().encode()).hexdigest()
+
+
+async def _check_rate(settings: SecuritySettings, key: str, ip: str, now: datetime) -> None:
+    since = now - timedelta(seconds=settings.login_window_s)
+    recent = LoginAttempt.attempted_at > since
+    by_account = await LoginAttempt.count().where((LoginAttempt.account_key == key) & recent)
+    by_ip = await LoginAttempt.count().where((LoginAttempt.ip == ip) & recent)
+    if by_account >= settings.login_max_failures or by_ip >= settings.login_max_failures * IP_FAILURE_FACTOR:
+        raise RateLimited(retry_after_s=settings.login_window_s)
+
+
+async def _home_tenant(user_id: UUID) -> UUID | None:
+    """The tenant a sign-in lands in: the provider for provider staff, else the oldest active membership."""
+    rows = await (
+        Membership.select(Membership.tenant_id, Membership.tenant_id.kind)
+        .where((Membership.user_id == user_id) & (Membership.tenant_id.status == "active"))
+        .order_by(Membership.created_at)
+    )
+    rows.sort(key=lambda row: row["tenant_id.kind"] != "provider")
+    return rows[0]["tenant_id"] if rows else None
+
+
+async def sign_in(
+    settings: SecuritySettings, email: str, password: str, *, ip: str, user_agent: str
+) -> NewSession:
+    now = datetime.now(UTC)
+    key = account_key(email)
+    await _check_rate(settings, key, ip, now)
+    user = await User.objects().where(User.email == email.strip().lower()).first()
+    valid = verify_password(user.password_hash if user else None, password)
+    tenant_id = await _home_tenant(user.id) if user and valid and user.is_active else None
+    if user is None or not valid or not user.is_active or tenant_id is None:
+        await LoginAttempt.insert(LoginAttempt(id=uuid4(), account_key=key, ip=ip[:64], attempted_at=now))
+        raise InvalidCredentials()
+    await LoginAttempt.delete().where(LoginAttempt.account_key == key)
+    updates: dict[str, object] = {"last_login_at": now}
+    if user.password_hash and needs_rehash(user.password_hash):
+        updates["password_hash"] = hash_password(password)
+    await User.update(updates).where(User.id == user.id)
+    token = new_session_token()
+    expires_at = now + timedelta(seconds=settings.session_ttl_s)
+    session = WebSession(
+        id=uuid4(), token_hash=hash_token(token), user_id=user.id, tenant_id=tenant_id,
+        expires_at=expires_at, ip=ip[:64], user_agent=user_agent[:300],
+    )
+    await session.save()
+    return NewSession(token, session.id, user.id, tenant_id, expires_at)
+
+
+async def sign_out(token: str) -> None:
+    await WebSession.delete().where(WebSession.token_hash == hash_token(token))
+
+
+async def sign_out_everywhere(user_id: UUID) -> None:
+    await WebSession.delete().where(WebSession.user_id == user_id)
+
+
+async def purge_expired(now: datetime, login_window_s: int) -> None:
+    await WebSession.delete().where(WebSession.expires_at < now)
+    await LoginAttempt.delete().where(LoginAttempt.attempted_at < now - timedelta(seconds=login_window_s))
+
+
+async def set_password(email: str, password: str) -> None:
+    await User.update({User.password_hash: hash_password(password)}).where(User.email == email.lower())
