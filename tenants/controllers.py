@@ -6,8 +6,8 @@ from typing import Annotated
 from uuid import UUID
 
 from litestar import Controller, delete, get, patch, post
-from litestar.di import Provide
-from litestar.params import Parameter
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from retaguarda.auth import Role, Scope, TenantKind, authenticated, provider_staff, requires_role, requires_scope
 from retaguarda.errors import problem_responses
@@ -37,8 +37,9 @@ from tenants.schemas import (
 )
 from tenants.service import api_keys, calendars, directory
 
-Limit = Annotated[int, Parameter(ge=1, le=200, description="Page size (at most 200).")]
-Cursor = Annotated[str | None, Parameter(description="The `nextCursor` of the previous page.")]
+Ctx = NamedDependency[TenantContext]
+Limit = Annotated[int, QueryParameter(ge=1, le=200, description="Page size (at most 200).")]
+Cursor = Annotated[str | None, QueryParameter(description="The `nextCursor` of the previous page.")]
 
 READ_ERRORS = problem_responses(400, 401, 403, 404)
 WRITE_ERRORS = problem_responses(400, 401, 403, 404, 409, 422)
@@ -53,7 +54,7 @@ class MeController(Controller):
     dependencies = CONTEXT
 
     @get("/", operation_id="getMe", summary="Who is calling", responses=READ_ERRORS)
-    async def get_me(self, ctx: TenantContext) -> MeRead:
+    async def get_me(self, ctx: Ctx) -> MeRead:
         principal = ctx.principal
         return MeRead(
             user_id=principal.user_id, email=principal.email, display_name=principal.display_name,
@@ -71,7 +72,7 @@ class TenantController(Controller):
 
     @get("/", operation_id="listTenants", guards=[requires_scope(Scope.TENANTS_READ)], responses=READ_ERRORS)
     async def list_tenants(
-        self, ctx: TenantContext, kind: TenantKind | None = None, status: TenantStatus | None = None,
+        self, ctx: Ctx, kind: FromQuery[TenantKind | None] = None, status: FromQuery[TenantStatus | None] = None,
         cursor: Cursor = None, limit: Limit = 50,
     ) -> TenantPage:
         items, next_cursor = await directory.list_tenants(ctx, kind=kind, status=status, cursor=cursor, limit=limit)
@@ -79,47 +80,47 @@ class TenantController(Controller):
 
     @post("/", operation_id="createClientTenant", summary="Create a client tenant",
           guards=[requires_role(Role.ADMIN), requires_scope(Scope.TENANTS_WRITE)], responses=WRITE_ERRORS)
-    async def create_tenant(self, ctx: TenantContext, data: TenantCreate) -> TenantRead:
+    async def create_tenant(self, ctx: Ctx, data: JSONBody[TenantCreate]) -> TenantRead:
         return await directory.create_client(ctx, data)
 
     @get("/{tenant_id:uuid}", operation_id="getTenant", guards=[requires_scope(Scope.TENANTS_READ)],
          responses=READ_ERRORS)
-    async def get_tenant(self, ctx: TenantContext, tenant_id: UUID) -> TenantRead:
+    async def get_tenant(self, ctx: Ctx, tenant_id: FromPath[UUID]) -> TenantRead:
         return await directory.get_tenant(ctx, tenant_id)
 
     @patch("/{tenant_id:uuid}", operation_id="updateTenant",
            guards=[requires_role(*MANAGERS), requires_scope(Scope.TENANTS_WRITE)], responses=WRITE_ERRORS)
-    async def update_tenant(self, ctx: TenantContext, tenant_id: UUID, data: TenantUpdate) -> TenantRead:
+    async def update_tenant(self, ctx: Ctx, tenant_id: FromPath[UUID], data: JSONBody[TenantUpdate]) -> TenantRead:
         return await directory.update_tenant(ctx, tenant_id, data)
 
     @get("/{tenant_id:uuid}/members", operation_id="listMembers", guards=[requires_scope(Scope.USERS_READ)],
          responses=READ_ERRORS)
     async def list_members(
-        self, ctx: TenantContext, tenant_id: UUID, cursor: Cursor = None, limit: Limit = 50
+        self, ctx: Ctx, tenant_id: FromPath[UUID], cursor: Cursor = None, limit: Limit = 50
     ) -> MemberPage:
         items, next_cursor = await directory.list_members(ctx, tenant_id, cursor=cursor, limit=limit)
         return MemberPage(items=items, next_cursor=next_cursor)
 
     @post("/{tenant_id:uuid}/members", operation_id="addMember",
           guards=[requires_role(*MANAGERS), requires_scope(Scope.USERS_WRITE)], responses=WRITE_ERRORS)
-    async def add_member(self, ctx: TenantContext, tenant_id: UUID, data: MemberCreate) -> MemberRead:
+    async def add_member(self, ctx: Ctx, tenant_id: FromPath[UUID], data: JSONBody[MemberCreate]) -> MemberRead:
         return await directory.add_member(ctx, tenant_id, data)
 
     @get("/{tenant_id:uuid}/members/{membership_id:uuid}", operation_id="getMember",
          guards=[requires_scope(Scope.USERS_READ)], responses=READ_ERRORS)
-    async def get_member(self, ctx: TenantContext, tenant_id: UUID, membership_id: UUID) -> MemberRead:
+    async def get_member(self, ctx: Ctx, tenant_id: FromPath[UUID], membership_id: FromPath[UUID]) -> MemberRead:
         return await directory.get_member(ctx, tenant_id, membership_id)
 
     @patch("/{tenant_id:uuid}/members/{membership_id:uuid}", operation_id="changeMemberRole",
            guards=[requires_role(*MANAGERS), requires_scope(Scope.USERS_WRITE)], responses=WRITE_ERRORS)
     async def change_member_role(
-        self, ctx: TenantContext, tenant_id: UUID, membership_id: UUID, data: MemberUpdate
+        self, ctx: Ctx, tenant_id: FromPath[UUID], membership_id: FromPath[UUID], data: JSONBody[MemberUpdate]
     ) -> MemberRead:
         return await directory.change_member_role(ctx, tenant_id, membership_id, data)
 
     @delete("/{tenant_id:uuid}/members/{membership_id:uuid}", operation_id="removeMember",
             guards=[requires_role(*MANAGERS), requires_scope(Scope.USERS_WRITE)], responses=WRITE_ERRORS)
-    async def remove_member(self, ctx: TenantContext, tenant_id: UUID, membership_id: UUID) -> None:
+    async def remove_member(self, ctx: Ctx, tenant_id: FromPath[UUID], membership_id: FromPath[UUID]) -> None:
         await directory.remove_member(ctx, tenant_id, membership_id)
 
 
@@ -132,7 +133,7 @@ class AccountAssignmentController(Controller):
     @get("/", operation_id="listAccountAssignments",
          guards=[requires_role(Role.ADMIN, Role.ACCOUNT_MANAGER)], responses=READ_ERRORS)
     async def list_assignments(
-        self, ctx: TenantContext, manager_id: UUID | None = None, cursor: Cursor = None, limit: Limit = 50
+        self, ctx: Ctx, manager_id: FromQuery[UUID | None] = None, cursor: Cursor = None, limit: Limit = 50
     ) -> AssignmentPage:
         items, next_cursor = await directory.list_assignments(
             ctx, manager_id=manager_id, cursor=cursor, limit=limit
@@ -140,12 +141,12 @@ class AccountAssignmentController(Controller):
         return AssignmentPage(items=items, next_cursor=next_cursor)
 
     @post("/", operation_id="assignAccount", guards=[requires_role(Role.ADMIN)], responses=WRITE_ERRORS)
-    async def assign(self, ctx: TenantContext, data: AssignmentCreate) -> AssignmentRead:
+    async def assign(self, ctx: Ctx, data: JSONBody[AssignmentCreate]) -> AssignmentRead:
         return await directory.assign_account(ctx, data)
 
     @delete("/{assignment_id:uuid}", operation_id="unassignAccount", guards=[requires_role(Role.ADMIN)],
             responses=WRITE_ERRORS)
-    async def unassign(self, ctx: TenantContext, assignment_id: UUID) -> None:
+    async def unassign(self, ctx: Ctx, assignment_id: FromPath[UUID]) -> None:
         await directory.unassign_account(ctx, assignment_id)
 
 
@@ -157,19 +158,19 @@ class ApiKeyController(Controller):
 
     @get("/", operation_id="listApiKeys", responses=READ_ERRORS)
     async def list_keys(
-        self, ctx: TenantContext, tenant_id: UUID | None = None, cursor: Cursor = None, limit: Limit = 50
+        self, ctx: Ctx, tenant_id: FromQuery[UUID | None] = None, cursor: Cursor = None, limit: Limit = 50
     ) -> ApiKeyPage:
         items, next_cursor = await api_keys.list_api_keys(ctx, tenant_id=tenant_id, cursor=cursor, limit=limit)
         return ApiKeyPage(items=items, next_cursor=next_cursor)
 
     @post("/", operation_id="createApiKey", summary="Create an API key (the secret is shown only here)",
           guards=[requires_scope(Scope.API_KEYS_WRITE)], responses=WRITE_ERRORS)
-    async def create_key(self, ctx: TenantContext, data: ApiKeyCreate) -> ApiKeyCreated:
+    async def create_key(self, ctx: Ctx, data: JSONBody[ApiKeyCreate]) -> ApiKeyCreated:
         return await api_keys.create_api_key(ctx, data)
 
     @delete("/{key_id:uuid}", operation_id="revokeApiKey", status_code=200,
             guards=[requires_scope(Scope.API_KEYS_WRITE)], responses=WRITE_ERRORS)
-    async def revoke_key(self, ctx: TenantContext, key_id: UUID) -> ApiKeyRead:
+    async def revoke_key(self, ctx: Ctx, key_id: FromPath[UUID]) -> ApiKeyRead:
         return await api_keys.revoke_api_key(ctx, key_id)
 
 
@@ -182,29 +183,29 @@ class CalendarController(Controller):
 
     @get("/", operation_id="listCalendars", guards=[requires_scope(Scope.CALENDARS_READ)], responses=READ_ERRORS)
     async def list_calendars(
-        self, ctx: TenantContext, tenant_id: UUID | None = None, cursor: Cursor = None, limit: Limit = 50
+        self, ctx: Ctx, tenant_id: FromQuery[UUID | None] = None, cursor: Cursor = None, limit: Limit = 50
     ) -> CalendarPage:
         items, next_cursor = await calendars.list_calendars(ctx, tenant_id=tenant_id, cursor=cursor, limit=limit)
         return CalendarPage(items=items, next_cursor=next_cursor)
 
     @post("/", operation_id="createCalendar",
           guards=[requires_role(*WRITERS), requires_scope(Scope.CALENDARS_WRITE)], responses=WRITE_ERRORS)
-    async def create_calendar(self, ctx: TenantContext, data: CalendarCreate) -> CalendarRead:
+    async def create_calendar(self, ctx: Ctx, data: JSONBody[CalendarCreate]) -> CalendarRead:
         return await calendars.create_calendar(ctx, data)
 
     @get("/{calendar_id:uuid}", operation_id="getCalendar", guards=[requires_scope(Scope.CALENDARS_READ)],
          responses=READ_ERRORS)
-    async def get_calendar(self, ctx: TenantContext, calendar_id: UUID) -> CalendarRead:
+    async def get_calendar(self, ctx: Ctx, calendar_id: FromPath[UUID]) -> CalendarRead:
         return await calendars.get_calendar(ctx, calendar_id)
 
     @patch("/{calendar_id:uuid}", operation_id="updateCalendar",
            guards=[requires_role(*WRITERS), requires_scope(Scope.CALENDARS_WRITE)], responses=WRITE_ERRORS)
-    async def update_calendar(self, ctx: TenantContext, calendar_id: UUID, data: CalendarUpdate) -> CalendarRead:
+    async def update_calendar(self, ctx: Ctx, calendar_id: FromPath[UUID], data: JSONBody[CalendarUpdate]) -> CalendarRead:
         return await calendars.update_calendar(ctx, calendar_id, data)
 
     @delete("/{calendar_id:uuid}", operation_id="deleteCalendar",
             guards=[requires_role(*WRITERS), requires_scope(Scope.CALENDARS_WRITE)], responses=WRITE_ERRORS)
-    async def delete_calendar(self, ctx: TenantContext, calendar_id: UUID) -> None:
+    async def delete_calendar(self, ctx: Ctx, calendar_id: FromPath[UUID]) -> None:
         await calendars.delete_calendar(ctx, calendar_id)
 
 

@@ -11,7 +11,7 @@ import msgspec
 import structlog
 from litestar import Litestar, Response, get
 from litestar.config.compression import CompressionConfig
-from litestar.contrib.jinja import JinjaTemplateEngine
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
@@ -71,20 +71,27 @@ async def health_ready() -> Health:
     return Health(status="ok", checks=checks)
 
 
+@asynccontextmanager
+async def running_services(settings: Settings) -> AsyncIterator[InProcessRunner | None]:
+    """The database pool and, in embedded mode, the in-process job runner, for the app's lifetime."""
+    await db.start_database()
+    runner = InProcessRunner(settings.jobs) if settings.jobs.embedded else None
+    if runner is not None:
+        await runner.start()
+    try:
+        yield runner
+    finally:
+        if runner is not None:
+            await runner.stop()
+        await db.stop_database()
+
+
 def _lifespan(settings: Settings) -> Any:
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        await db.start_database()
-        runner = InProcessRunner(settings.jobs) if settings.jobs.embedded else None
-        app.state.job_runner = runner
-        if runner is not None:
-            await runner.start()
-        try:
+        async with running_services(settings) as runner:
+            app.state.job_runner = runner
             yield
-        finally:
-            if runner is not None:
-                await runner.stop()
-            await db.stop_database()
 
     return lifespan
 

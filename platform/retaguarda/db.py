@@ -43,7 +43,8 @@ async def start_database() -> None:
     engine = get_engine()
     settings = get_settings().db
     if isinstance(engine, PostgresEngine):
-        await engine.start_connection_pool(min_size=settings.pool_min, max_size=settings.pool_max)
+        if engine.pool is None:
+            await engine.start_connection_pool(min_size=settings.pool_min, max_size=settings.pool_max)
     else:
         await engine.run_ddl("PRAGMA journal_mode=WAL")
 

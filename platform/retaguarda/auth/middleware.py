@@ -31,7 +31,10 @@ class CsrfFailed(Forbidden):
 
 class PrincipalMiddleware(ASGIMiddleware):
     scopes = (ScopeType.HTTP,)
-    exclude_path_pattern = ("^/health/", "^/static/", "^/schema")
+    # Health probes, static files and the API description need no caller.
+    should_bypass_for_scope = staticmethod(
+        lambda scope: scope["path"].startswith(("/health/", "/static/", "/schema"))
+    )
 
     def __init__(self, resolver: PrincipalResolver) -> None:
         self.resolver = resolver

@@ -5,12 +5,11 @@ from __future__ import annotations
 import secrets
 
 import msgspec
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Controller, Request, get, post
 from litestar.datastructures import Cookie
-from litestar.enums import RequestEncodingType
-from litestar.params import Body
+from litestar.params import FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from retaguarda.auth.guards import optional_principal
@@ -56,7 +55,7 @@ class PortalController(Controller):
     include_in_schema = False
 
     @get("/login", operation_id="portalLoginPage")
-    async def login_page(self, request: Request[Any, Any, Any], next: str = "/") -> Template | Redirect:  # noqa: A002
+    async def login_page(self, request: Request[Any, Any, Any], next: FromQuery[str] = "/") -> Template | Redirect:  # noqa: A002
         if optional_principal(request) is not None:
             return Redirect(_safe_next(next))
         nonce = request.cookies.get(PRELOGIN_COOKIE) or secrets.token_urlsafe(24)
@@ -73,7 +72,7 @@ class PortalController(Controller):
     @post("/login", operation_id="portalLogin", status_code=303)
     async def login(
         self, request: Request[Any, Any, Any],
-        data: Annotated[LoginForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
+        data: URLEncodedBody[LoginForm],
     ) -> Template | Redirect:
         settings = get_settings().security
         nonce = request.cookies.get(PRELOGIN_COOKIE, "")

@@ -1,0 +1,24 @@
+"""Test harness: one migrated database per run (SQLite file, or a fresh Postgres database when DATABASE_URL is
+set), every table emptied before each test, the app served in-process, and a world of two client tenants.
+
+`make test` runs the suite twice: embedded (SQLite, in-process jobs) and full (PostgreSQL, Redis, arq).
+Tests marked `postgres` / `redis` are deselected in the embedded pass; in the full pass they must run, and
+under CI=true a missing service fails the run instead of skipping.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+_TMP = Path(tempfile.mkdtemp(prefix="retaguarda-tests-"))
+os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
+os.environ.setdefault("RETAGUARDA_DATA_DIR", str(_TMP))
+os.environ.setdefault("LOG_JSON", "false")
+os.environ.setdefault("LOG_LEVEL", "WARNING")
+os.environ.setdefault("JOBS_RELAY_INTERVAL_S", "0.2")
+if not os.environ.get("DATABASE_URL"):
+    os.environ["SQLITE_PATH"] = str(_TMP / "test.sqlite3")
+
+pytest_plugins = ["tests.support.fixtures"]

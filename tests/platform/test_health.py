@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from tests.support.world import World
+
+
+async def test_live_and_ready(world: World) -> None:
+    client = world.anonymous()
+    live = await client.get("/health/live")
+    assert live.status_code == 200
+    ready = await client.get("/health/ready")
+    assert ready.status_code == 200
+    assert ready.json()["checks"]["database"] == "ok"
+
+
+async def test_openapi_documents_every_operation(world: World) -> None:
+    schema = (await world.anonymous().get("/schema/openapi.json")).json()
+    assert schema["openapi"].startswith("3.1")
+    operations = [op for path in schema["paths"].values() for op in path.values() if isinstance(op, dict)]
+    assert operations
+    for operation in operations:
+        assert operation.get("operationId"), operation
+    api_operations = [
+        op for path, item in schema["paths"].items() if path.startswith("/api/") for op in item.values()
+    ]
+    for operation in api_operations:
+        assert "401" in operation["responses"], operation["operationId"]
+        assert "404" in operation["responses"], operation["operationId"]
+        problem = operation["responses"]["404"]["content"]
+        assert "application/problem+json" in problem, operation["operationId"]
