@@ -40,7 +40,7 @@ async def reachable_tenants(role: Role, tenant_id: UUID, user_id: UUID | None) -
     if role in CLIENT_ROLES:
         return frozenset({tenant_id})
     if role is Role.ACCOUNT_MANAGER:
-        rows = await AccountAssignment.select(AccountAssignment.tenant_id).where(
+        rows = await AccountAssignment.select(AccountAssignment.tenant_id).where(  # scope: builds the scope
             AccountAssignment.manager_id == user_id
         )
         return frozenset({tenant_id, *(row["tenant_id"] for row in rows)})
@@ -50,12 +50,13 @@ async def reachable_tenants(role: Role, tenant_id: UUID, user_id: UUID | None) -
 async def principal_from_api_key(token: str) -> Principal:
     now = datetime.now(UTC)
     row = await (
-        ApiKey.select(
+        ApiKey.select(  # scope: the key names its tenant
             ApiKey.id, ApiKey.tenant_id, ApiKey.scopes, ApiKey.last_used_at, ApiKey.expires_at,
             ApiKey.revoked_at, ApiKey.tenant_id.kind, ApiKey.tenant_id.status, ApiKey.tenant_id.locale,
             ApiKey.tenant_id.timezone,
         )
         .where(ApiKey.key_hash == hash_token(token))
+        .output(load_json=True)
         .first()
     )
     if (
@@ -66,7 +67,7 @@ async def principal_from_api_key(token: str) -> Principal:
     ):
         raise NotAuthenticated("The API key is not valid.")
     if row["last_used_at"] is None or now - row["last_used_at"] > API_KEY_TOUCH_EVERY:
-        await ApiKey.update({ApiKey.last_used_at: now}).where(ApiKey.id == row["id"])
+        await ApiKey.update({ApiKey.last_used_at: now}).where(ApiKey.id == row["id"])  # scope: this key
     kind = TenantKind(row["tenant_id.kind"])
     # A key acts as its tenant's administrator, narrowed to the scopes chosen when it was created.
     role = Role.ADMIN if kind is TenantKind.PROVIDER else Role.CLIENT_ADMIN
@@ -87,7 +88,7 @@ async def principal_from_session(token: str) -> Principal | None:
     if session is None:
         return None
     member = await (
-        Membership.select(
+        Membership.select(  # scope: the session names its tenant
             Membership.role, Membership.tenant_id.kind, Membership.tenant_id.status, Membership.tenant_id.locale,
             Membership.tenant_id.timezone, Membership.user_id.email, Membership.user_id.display_name,
             Membership.user_id.is_active, Membership.user_id.locale, Membership.user_id.timezone,

@@ -18,6 +18,10 @@ os.environ.setdefault("RETAGUARDA_DATA_DIR", str(_TMP))
 os.environ.setdefault("LOG_JSON", "false")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 os.environ.setdefault("JOBS_RELAY_INTERVAL_S", "0.2")
+# A cheap argon2 cost: the suite signs in hundreds of times; production keeps the library's defaults.
+os.environ.setdefault("ARGON2_TIME_COST", "1")
+os.environ.setdefault("ARGON2_MEMORY_KIB", "1024")
+os.environ.setdefault("ARGON2_PARALLELISM", "1")
 if not os.environ.get("DATABASE_URL"):
     os.environ["SQLITE_PATH"] = str(_TMP / "test.sqlite3")
 

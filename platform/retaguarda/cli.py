@@ -45,6 +45,8 @@ def serve(host: str | None, port: int | None, workers: int, run_migrations: bool
     import uvicorn
 
     settings = get_settings()
+    if settings.db.is_postgres and settings.secret_is_ephemeral:
+        raise click.ClickException("set SECRET_KEY: in full mode every process must share one key")
     if run_migrations:
         migrate_database()
     if workers > 1 and not settings.db.is_postgres:
@@ -61,11 +63,13 @@ def worker() -> None:
     from arq.worker import run_worker
 
     from retaguarda import db
-    from retaguarda.app import load_job_modules
+    from retaguarda.app import configure_logging, load_job_modules
     from retaguarda.jobs import arq_worker_settings
 
-    if get_settings().jobs.embedded:
+    settings = get_settings()
+    if settings.jobs.embedded:
         raise click.ClickException("REDIS_URL is not set: jobs run inside `retaguarda serve` in embedded mode")
+    configure_logging(settings)
     load_job_modules()
 
     async def startup(ctx: dict[str, Any]) -> None:

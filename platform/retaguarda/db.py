@@ -22,7 +22,7 @@ from retaguarda.settings import DatabaseSettings, get_settings
 
 def create_engine(settings: DatabaseSettings) -> Engine[Any]:
     if settings.is_postgres:
-        return PostgresEngine(config={"dsn": settings.url})
+        return PostgresEngine(config={"dsn": settings.asyncpg_dsn})
     settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
     # A generous busy timeout: in embedded mode the web requests and the in-process job runner share one
     # file, and SQLite serialises writers; waiting is right, failing with "database is locked" is not.

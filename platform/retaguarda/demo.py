@@ -36,7 +36,7 @@ USERS = [
 
 
 async def ensure_provider(name: str = "Retaguarda BPO", slug: str = PROVIDER_SLUG) -> Tenant:
-    provider = await Tenant.objects().where(Tenant.kind == TenantKind.PROVIDER.value).first()
+    provider = await system_context().objects(Tenant).where(Tenant.kind == TenantKind.PROVIDER.value).first()
     if provider is None:
         provider = Tenant(id=uuid4(), kind=TenantKind.PROVIDER.value, slug=slug, name=name, locale="pt_BR",
                           timezone="America/Sao_Paulo", currency="BRL")
@@ -48,7 +48,7 @@ async def add_user(tenant_slug: str, email: str, display_name: str, role: str, p
     load_job_modules()
     async with db.transaction():
         await ensure_provider()
-        tenant = await Tenant.objects().where(Tenant.slug == tenant_slug).first()
+        tenant = await system_context().objects(Tenant).where(Tenant.slug == tenant_slug).first()
         if tenant is None:
             raise LookupError(f"no tenant with slug {tenant_slug!r}")
         ctx = system_context()
@@ -67,13 +67,13 @@ async def load_demo() -> list[tuple[str, str, str]]:
     async with db.transaction():
         await ensure_provider()
         for client in CLIENTS:
-            if not await Tenant.exists().where(Tenant.slug == client.slug):
+            if not await system_context().exists(Tenant).where(Tenant.slug == client.slug):
                 await directory.create_client(ctx, client)
     for email, name, slug, role in USERS:
         await add_user(slug, email, name, role.value, DEMO_PASSWORD)
     async with db.transaction():
         manager = await User.objects().where(User.email == "gestor@retaguarda.demo").first()
-        client = await Tenant.objects().where(Tenant.slug == "pao-quente").first()
+        client = await system_context().objects(Tenant).where(Tenant.slug == "pao-quente").first()
         if manager and client:
             try:
                 await directory.assign_account(ctx, AssignmentCreate(tenant_id=client.id, manager_id=manager.id))

@@ -8,6 +8,7 @@ the handler answers in the caller's locale).
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
 
@@ -147,40 +148,42 @@ def _domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response
     )
 
 
+_QUOTED = re.compile(r"`([^`]*)`")
+_BODY_KEYS = {"", "$", "data", "body"}
+
+
 def _field_path(key: str) -> str:
-    """msgspec reports ``$.address.city`` / ``$[2].name``; clients want ``address.city`` / ``[2].name``."""
-    return key.removeprefix("$").removeprefix(".") or "body"
+    """msgspec / Litestar report ``$.address.city``, ``data`` or ``address.city``; clients get ``address.city``
+    (or ``body`` for the body as a whole)."""
+    key = key.removeprefix("$").removeprefix(".").removeprefix("data.")
+    return "body" if key in _BODY_KEYS else key
 
 
 def field_errors_from_validation(extra: Any) -> list[FieldError]:
+    """Litestar's validation details as one FieldError per bad field, with a stable code."""
     items = extra if isinstance(extra, list) else [extra] if isinstance(extra, dict) else []
     errors: list[FieldError] = []
     for item in items:
         if not isinstance(item, dict):
             continue
         message = str(item.get("message", "Invalid value"))
-        key = str(item.get("key") or "")
-        if not key and "unknown field" in message:
-            # "Object contains unknown field `foo`" at the top level has no key.
-            key = message.rsplit("`", 2)[-2] if message.count("`") >= 2 else ""
-        code = "unknown_field" if "unknown field" in message else "invalid"
-        if "missing required field" in message.lower():
-            code = "required"
-            key = message.rsplit("`", 2)[-2] if message.count("`") >= 2 else key
-        errors.append(FieldError(field=_field_path(key) if key else "body", code=code, message=message))
+        parent = _field_path(str(item.get("key") or ""))
+        lowered = message.lower()
+        code = "unknown_field" if "unknown field" in lowered else "required" if "missing required" in lowered else "invalid"
+        named = _QUOTED.search(message)
+        if code != "invalid" and named:
+            # The message names the field inside the object the key points at.
+            field = named.group(1) if parent == "body" else f"{parent}.{named.group(1)}"
+        else:
+            field = parent
+        errors.append(FieldError(field=field, code=code, message=message))
     return errors
 
 
 def _validation_error(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Problem]:
-    errors = field_errors_from_validation(exc.extra)
-    malformed = any("malformed" in e.message.lower() or "json is malformed" in e.message.lower() for e in errors)
-    if malformed or (not errors and "body" in str(exc.detail).lower()):
-        return problem_response(
-            request, status=400, code="malformed_body", title=N_("The request body is not valid JSON."),
-            detail=None,
-        )
     return problem_response(
-        request, status=422, code=InvalidInput.code, title=InvalidInput.title, errors=errors
+        request, status=422, code=InvalidInput.code, title=InvalidInput.title,
+        errors=field_errors_from_validation(exc.extra),
     )
 
 
@@ -201,6 +204,11 @@ def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response
     code, title = _HTTP_CODES.get(exc.status_code, ("error", N_("The request failed.")))
     if exc.status_code >= 500:
         return _server_error(request, exc)
+    if exc.status_code == 400 and str(exc.detail).startswith("JSON is malformed"):
+        return problem_response(
+            request, status=400, code="malformed_body", title=N_("The request body is not valid JSON."),
+            detail=str(exc.detail),
+        )
     return problem_response(request, status=exc.status_code, code=code, title=title, headers=exc.headers)
 
 

@@ -40,7 +40,13 @@ class DatabaseSettings:
 
     @property
     def is_postgres(self) -> bool:
-        return self.url.startswith(("postgres://", "postgresql://"))
+        return self.url.split("://", 1)[0].split("+", 1)[0] in {"postgres", "postgresql"}
+
+    @property
+    def asyncpg_dsn(self) -> str:
+        """The URL as asyncpg takes it (``postgresql+asyncpg://`` and the like lose their driver suffix)."""
+        scheme, _, rest = self.url.partition("://")
+        return f"{scheme.split('+', 1)[0]}://{rest}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +70,10 @@ class SecuritySettings:
     cookie_secure: bool
     login_max_failures: int
     login_window_s: int
+    # argon2id cost; the defaults are argon2-cffi's (RFC 9106's second recommendation).
+    argon2_time_cost: int
+    argon2_memory_kib: int
+    argon2_parallelism: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +100,6 @@ class ServerSettings:
     debug: bool
     log_level: str
     log_json: bool
-    default_locale: str
     public_url: str
 
 
@@ -103,7 +112,8 @@ class Settings:
     stripe: StripeSettings
     mail: MailSettings
     server: ServerSettings
-    # True when SECRET_KEY was not given: fine for the demo, refused by `serve --production`.
+    # True when SECRET_KEY was not given: fine for the embedded demo (CSRF tokens change at each start);
+    # `retaguarda serve` refuses it in full mode, where several processes must share one key.
     secret_is_ephemeral: bool = field(default=False)
 
 
@@ -131,6 +141,9 @@ def load_settings() -> Settings:
             cookie_secure=_env_bool("COOKIE_SECURE", False),
             login_max_failures=_env_int("LOGIN_MAX_FAILURES", 5),
             login_window_s=_env_int("LOGIN_WINDOW_S", 900),
+            argon2_time_cost=_env_int("ARGON2_TIME_COST", 3),
+            argon2_memory_kib=_env_int("ARGON2_MEMORY_KIB", 65536),
+            argon2_parallelism=_env_int("ARGON2_PARALLELISM", 4),
         ),
         stripe=StripeSettings(
             api_key=_env("STRIPE_API_KEY"),
@@ -147,7 +160,6 @@ def load_settings() -> Settings:
             debug=_env_bool("DEBUG", False),
             log_level=_env("LOG_LEVEL", "INFO").upper(),
             log_json=_env_bool("LOG_JSON", True),
-            default_locale=_env("DEFAULT_LOCALE", "en"),
             public_url=_env("PUBLIC_URL", "http://127.0.0.1:8000"),
         ),
         secret_is_ephemeral=not secret,

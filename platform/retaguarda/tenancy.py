@@ -80,7 +80,8 @@ class TenantContext:
         return query if condition is None else query.where(condition)
 
     def select(self, table: type[Table], *columns: Any) -> Select:
-        return self._scoped(table.select(*columns), table)  # type: ignore[no-any-return]
+        """A scoped SELECT; JSON columns come back decoded."""
+        return self._scoped(table.select(*columns).output(load_json=True), table)  # type: ignore[no-any-return]
 
     def objects(self, table: type[T]) -> Objects[T]:
         return self._scoped(table.objects(), table)  # type: ignore[no-any-return]

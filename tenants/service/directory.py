@@ -78,8 +78,7 @@ async def create_client(ctx: TenantContext, data: TenantCreate) -> TenantRead:
         check_currency(data.currency),
         check_holiday_region(data.holiday_country, data.holiday_subdivision),
     )
-    # Slugs are unique across the whole deployment, so this one check looks past the caller's scope.
-    if await Tenant.exists().where(Tenant.slug == data.slug):
+    if await Tenant.exists().where(Tenant.slug == data.slug):  # scope: slugs are unique deployment-wide
         raise Conflict("A tenant with this slug already exists.",
                        errors=[FieldError("slug", "taken", "This slug is taken.")])
     tenant = Tenant(

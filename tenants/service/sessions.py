@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
 
 from retaguarda.auth import hash_password, hash_token, needs_rehash, new_session_token, verify_password
+from retaguarda.db import transaction
 from retaguarda.errors import NotAuthenticated, RateLimited
 from retaguarda.i18n import N_
 from retaguarda.kernel.tables import LoginAttempt, WebSession
@@ -52,7 +53,7 @@ async def _check_rate(settings: SecuritySettings, key: str, ip: str, now: dateti
 async def _home_tenant(user_id: UUID) -> UUID | None:
     """The tenant a sign-in lands in: the provider for provider staff, else the oldest active membership."""
     rows = await (
-        Membership.select(Membership.tenant_id, Membership.tenant_id.kind)
+        Membership.select(Membership.tenant_id, Membership.tenant_id.kind)  # scope: before sign-in
         .where((Membership.user_id == user_id) & (Membership.tenant_id.status == "active"))
         .order_by(Membership.created_at)
     )
@@ -63,6 +64,9 @@ async def _home_tenant(user_id: UUID) -> UUID | None:
 async def sign_in(
     settings: SecuritySettings, email: str, password: str, *, ip: str, user_agent: str
 ) -> NewSession:
+    """Check the password outside any transaction (argon2 is deliberately slow and must not hold a lock),
+    then record the failure or open the session in short transactions of their own: a failed attempt must
+    be stored even though the sign-in itself fails."""
     now = datetime.now(UTC)
     key = account_key(email)
     await _check_rate(settings, key, ip, now)
@@ -70,20 +74,22 @@ async def sign_in(
     valid = verify_password(user.password_hash if user else None, password)
     tenant_id = await _home_tenant(user.id) if user and valid and user.is_active else None
     if user is None or not valid or not user.is_active or tenant_id is None:
-        await LoginAttempt.insert(LoginAttempt(id=uuid4(), account_key=key, ip=ip[:64], attempted_at=now))
+        async with transaction():
+            await LoginAttempt.insert(LoginAttempt(id=uuid4(), account_key=key, ip=ip[:64], attempted_at=now))
         raise InvalidCredentials()
-    await LoginAttempt.delete().where(LoginAttempt.account_key == key)
-    updates: dict[str, object] = {"last_login_at": now}
-    if user.password_hash and needs_rehash(user.password_hash):
-        updates["password_hash"] = hash_password(password)
-    await User.update(updates).where(User.id == user.id)
     token = new_session_token()
     expires_at = now + timedelta(seconds=settings.session_ttl_s)
     session = WebSession(
         id=uuid4(), token_hash=hash_token(token), user_id=user.id, tenant_id=tenant_id,
         expires_at=expires_at, ip=ip[:64], user_agent=user_agent[:300],
     )
-    await session.save()
+    updates: dict[str, object] = {"last_login_at": now}
+    if user.password_hash and needs_rehash(user.password_hash):
+        updates["password_hash"] = hash_password(password)
+    async with transaction():
+        await LoginAttempt.delete().where(LoginAttempt.account_key == key)
+        await User.update(updates).where(User.id == user.id)
+        await session.save()
     return NewSession(token, session.id, user.id, tenant_id, expires_at)
 
 

@@ -1,4 +1,4 @@
-"""Password hashing with argon2id (argon2-cffi's defaults follow RFC 9106's recommendations)."""
+"""Password hashing with argon2id; the cost comes from settings (argon2-cffi's defaults unless overridden)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,19 @@ from functools import lru_cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from retaguarda.settings import get_settings
+
 MIN_PASSWORD_LENGTH = 10
 
 
 @lru_cache(maxsize=1)
 def _hasher() -> PasswordHasher:
-    return PasswordHasher()
+    security = get_settings().security
+    return PasswordHasher(
+        time_cost=security.argon2_time_cost,
+        memory_cost=security.argon2_memory_kib,
+        parallelism=security.argon2_parallelism,
+    )
 
 
 @lru_cache(maxsize=1)

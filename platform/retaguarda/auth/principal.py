@@ -48,7 +48,7 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
     Role.ADMIN: _ALL_SCOPES,
     Role.ACCOUNT_MANAGER: _ALL_SCOPES - {Scope.API_KEYS_WRITE},
     Role.SUPERVISOR: _READ_SCOPES | {Scope.TASKS_WRITE},
-    Role.OPERATOR: frozenset({Scope.TASKS_READ, Scope.TASKS_WRITE, Scope.CALENDARS_READ}),
+    Role.OPERATOR: frozenset({Scope.TENANTS_READ, Scope.TASKS_READ, Scope.TASKS_WRITE, Scope.CALENDARS_READ}),
     Role.CLIENT_ADMIN: _ALL_SCOPES,
     Role.CLIENT_MEMBER: frozenset(
         {Scope.TENANTS_READ, Scope.TASKS_READ, Scope.TASKS_WRITE, Scope.CALENDARS_READ, Scope.USERS_READ}

@@ -18,9 +18,21 @@ SUPPORTED_LOCALES: tuple[str, ...] = ("en", "pt_BR", "es")
 LOCALE_SCOPE_KEY = "retaguarda.locale"
 
 
-def N_(message: str) -> str:  # noqa: N802 - the conventional gettext marker name
+def N_(message: str) -> str:  # the conventional gettext marker name
     """Mark a string for extraction without translating it yet (it is translated where it is shown)."""
     return message
+
+
+# Role labels as the portal shows them (``role.value.replace("_", " ").capitalize()``). Templates translate
+# the computed text, which the extractor cannot see, so the labels are marked here.
+ROLE_LABELS: dict[str, str] = {
+    "admin": N_("Admin"),
+    "account_manager": N_("Account manager"),
+    "supervisor": N_("Supervisor"),
+    "operator": N_("Operator"),
+    "client_admin": N_("Client admin"),
+    "client_member": N_("Client member"),
+}
 
 
 def normalize_locale(value: str | None) -> str | None:
@@ -40,19 +52,28 @@ def normalize_locale(value: str | None) -> str | None:
 
 
 def _accept_language(header: str) -> list[str]:
-    """The header's language ranges, best first (RFC 9110 q-values; malformed parts are skipped)."""
+    """The header's language ranges, best first (RFC 9110 q-values; malformed parts are skipped).
+
+    Ranges with ``q=0`` are "not acceptable" and dropped; other parameters are ignored; parameter names are
+    case-insensitive.
+    """
     ranked: list[tuple[float, int, str]] = []
     for position, part in enumerate(header.split(",")):
-        tag, _, params = part.strip().partition(";")
+        tag, *params = (piece.strip() for piece in part.split(";"))
         if not tag or tag == "*":
             continue
         quality = 1.0
-        params = params.strip()
-        if params.startswith("q="):
-            try:
-                quality = float(params[2:])
-            except ValueError:
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() != "q":
                 continue
+            try:
+                quality = float(value.strip())
+            except ValueError:
+                quality = -1.0
+            break
+        if not 0.0 < quality <= 1.0:  # also rejects nan and malformed values
+            continue
         ranked.append((-quality, position, tag))
     return [tag for _, _, tag in sorted(ranked)]
 

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
 
-from retaguarda.i18n.catalogs import ngettext_for
+from retaguarda.i18n.catalogs import gettext_for, ngettext_for
 
 
 def minor_unit_digits(currency: str) -> int:
@@ -25,6 +25,8 @@ def to_minor_units(amount: Decimal, currency: str) -> int:
     """Decimal amount → integer minor units, rounding half to even (the one rounding stage for storage)."""
     if not isinstance(amount, Decimal):
         raise TypeError("money must be Decimal, never float")
+    if not amount.is_finite():
+        raise ValueError("money must be a finite amount")
     digits = minor_unit_digits(currency)
     scaled = (amount * (Decimal(10) ** digits)).quantize(Decimal(1), rounding=ROUND_HALF_EVEN)
     return int(scaled)
@@ -70,15 +72,18 @@ def format_datetime(value: datetime, timezone: str, locale: str, style: str = "m
 
 
 def format_duration(value: timedelta, locale: str) -> str:
-    """Hours and minutes as people read them on a timesheet: ``2 h 05 min`` style, localised units."""
-    total_minutes = int(value.total_seconds() // 60)
-    hours, minutes = divmod(abs(total_minutes), 60)
-    sign = "-" if total_minutes < 0 else ""
-    ngettext = ngettext_for(locale)
+    """Hours and minutes as read on a timesheet: ``2 hours 5 minutes``, localised and pluralised."""
+    # Whole minutes, truncated toward zero (integer arithmetic, so -90 s is "-1 minute" and -30 s is "0").
+    total_minutes = abs(value) // timedelta(minutes=1)
+    hours, minutes = divmod(total_minutes, 60)
+    sign = "-" if value < timedelta(0) and total_minutes else ""
+    gettext, ngettext = gettext_for(locale), ngettext_for(locale)
     if hours and minutes:
         hours_text = ngettext("%(num)d hour", "%(num)d hours", hours) % {"num": hours}
         minutes_text = ngettext("%(num)d minute", "%(num)d minutes", minutes) % {"num": minutes}
-        return f"{sign}{hours_text} {minutes_text}"
+        # TRANSLATORS: joins "2 hours" and "5 minutes" (e.g. "2 horas e 5 minutos").
+        both = gettext("%(hours)s %(minutes)s")
+        return sign + both % {"hours": hours_text, "minutes": minutes_text}
     if hours:
         return sign + ngettext("%(num)d hour", "%(num)d hours", hours) % {"num": hours}
     return sign + ngettext("%(num)d minute", "%(num)d minutes", minutes) % {"num": minutes}

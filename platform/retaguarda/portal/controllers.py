@@ -86,11 +86,10 @@ class PortalController(Controller):
         if not tokens_match(data.csrf_token, expected):
             return again("expired", 403)
         try:
-            async with transaction():
-                session = await sign_in(
-                    settings, data.email, data.password, ip=_client_ip(request),
-                    user_agent=request.headers.get("user-agent", ""),
-                )
+            session = await sign_in(
+                settings, data.email, data.password, ip=_client_ip(request),
+                user_agent=request.headers.get("user-agent", ""),
+            )
         except RateLimited:
             return again("rate_limited", 429)
         except InvalidCredentials:

@@ -1,0 +1,134 @@
+"""The code keeps the shape ARCHITECTURE.md gives it: layers import downwards only, and every query of a
+tenant-owned table goes through the scoping helper (or says, on that line, why it need not)."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SOURCES = [ROOT / "platform" / "retaguarda", ROOT / "tenants", ROOT / "staffing", ROOT / "billing"]
+
+KERNEL = ["retaguarda.settings", "retaguarda.db", "retaguarda.tenancy", "retaguarda.auth", "retaguarda.errors",
+          "retaguarda.i18n", "retaguarda.calendars", "retaguarda.jobs", "retaguarda.kernel", "retaguarda.wire",
+          "retaguarda.mail", "retaguarda"]
+# Lower number = lower layer. The longest matching prefix decides a module's layer.
+LAYERS: dict[str, int] = {
+    **dict.fromkeys(KERNEL, 1),
+    "tenants": 2,
+    "staffing": 3,
+    "staffing.erlang": 3,
+    "retaguarda.work": 4,
+    "staffing.planning": 5,
+    "billing": 5,
+    "retaguarda.portal": 6,
+    "retaguarda.app": 6,
+    "retaguarda.cli": 6,
+    "retaguarda.demo": 6,
+}
+# Same-layer packages that must not know each other.
+INDEPENDENT = [("billing", "staffing.planning")]
+
+
+def _module_name(path: Path) -> str:
+    relative = path.relative_to(ROOT / "platform" if "platform" in path.parts else ROOT)
+    parts = list(relative.with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _layer_of(module: str) -> tuple[str, int] | None:
+    best: tuple[str, int] | None = None
+    for prefix, layer in LAYERS.items():
+        if (module == prefix or module.startswith(prefix + ".")) and (best is None or len(prefix) > len(best[0])):
+            best = (prefix, layer)
+    return best
+
+
+def _source_files() -> list[Path]:
+    return [p for src in SOURCES for p in src.rglob("*.py") if "piccolo_migrations" not in p.parts]
+
+
+def _imports(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text(), filename=str(path))
+    found: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.extend(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.append(node.module)
+    return found
+
+
+def test_layers_import_downwards_only() -> None:
+    violations = []
+    for path in _source_files():
+        module = _module_name(path)
+        own = _layer_of(module)
+        assert own is not None, f"{module} has no layer in this test's map"
+        for imported in _imports(path):
+            target = _layer_of(imported)
+            if target is None:
+                continue  # a library
+            if target[1] > own[1]:
+                violations.append(f"{module} (layer {own[1]}) imports {imported} (layer {target[1]})")
+            for left, right in INDEPENDENT:
+                if (own[0] == left and target[0] == right) or (own[0] == right and target[0] == left):
+                    violations.append(f"{module} imports {imported}: they must stay independent")
+    assert not violations, "\n".join(violations)
+
+
+def test_the_layer_check_would_catch_an_upward_import(tmp_path: Path) -> None:
+    assert _layer_of("tenants.service.directory") == ("tenants", 2)
+    assert _layer_of("retaguarda.db") == ("retaguarda.db", 1)
+    assert _layer_of("retaguarda.portal.controllers") == ("retaguarda.portal", 6)
+    bad = tmp_path / "bad.py"
+    bad.write_text("from retaguarda.app import create_app\n")
+    assert _imports(bad) == ["retaguarda.app"]
+
+
+# ---- tenant scoping ------------------------------------------------------------------------------------
+
+QUERY_METHODS = r"(select|objects|update|delete|count|exists|insert|raw)"
+# The explicit opt-out, on the line of the query: `# scope: <why>`.
+OPT_OUT = re.compile(r"#\s*scope:\s*\S")
+
+
+def _tenant_owned_tables() -> list[str]:
+    from piccolo.conf.apps import Finder
+
+    names = []
+    # The kernel's own tables (sessions, outbox, idempotency keys) are machinery, not tenant data.
+    for table in Finder().get_table_classes(exclude_apps=["kernel"]):
+        column = getattr(table, "__tenant_column__", "tenant_id")
+        if column in {c._meta.name for c in table._meta.columns}:
+            names.append(table.__name__)
+    return names
+
+
+def _unscoped_queries(text: str, tables: list[str]) -> list[str]:
+    pattern = re.compile(rf"\b({'|'.join(tables)})\.{QUERY_METHODS}\(")
+    return [line.strip() for line in text.splitlines() if pattern.search(line) and not OPT_OUT.search(line)]
+
+
+@pytest.mark.usefixtures("database")
+def test_tenant_owned_queries_go_through_the_scoping_helper() -> None:
+    tables = _tenant_owned_tables()
+    assert {"Tenant", "Membership", "ApiKey", "BusinessCalendar", "AccountAssignment"} <= set(tables)
+    offenders = []
+    for path in _source_files():
+        for line in _unscoped_queries(path.read_text(), tables):
+            offenders.append(f"{path.relative_to(ROOT)}: {line}")
+    assert not offenders, "query a tenant-owned table through TenantContext (or mark `# scope: why`):\n" + "\n".join(
+        offenders
+    )
+
+
+def test_the_scoping_lint_flags_a_bare_query() -> None:
+    assert _unscoped_queries("rows = await Membership.select()", ["Membership"])
+    assert not _unscoped_queries("rows = await ctx.select(Membership)", ["Membership"])
+    assert not _unscoped_queries("rows = await Membership.select()  # scope: resolver bootstrap", ["Membership"])
