@@ -51,8 +51,15 @@ async def principal_from_api_key(token: str) -> Principal:
     now = datetime.now(UTC)
     row = await (
         ApiKey.select(  # scope: the key names its tenant
-            ApiKey.id, ApiKey.tenant_id, ApiKey.scopes, ApiKey.last_used_at, ApiKey.expires_at,
-            ApiKey.revoked_at, ApiKey.tenant_id.kind, ApiKey.tenant_id.status, ApiKey.tenant_id.locale,
+            ApiKey.id,
+            ApiKey.tenant_id,
+            ApiKey.scopes,
+            ApiKey.last_used_at,
+            ApiKey.expires_at,
+            ApiKey.revoked_at,
+            ApiKey.tenant_id.kind,
+            ApiKey.tenant_id.status,
+            ApiKey.tenant_id.locale,
             ApiKey.tenant_id.timezone,
         )
         .where(ApiKey.key_hash == hash_token(token))
@@ -72,26 +79,40 @@ async def principal_from_api_key(token: str) -> Principal:
     # A key acts as its tenant's administrator, narrowed to the scopes chosen when it was created.
     role = Role.ADMIN if kind is TenantKind.PROVIDER else Role.CLIENT_ADMIN
     return Principal(
-        tenant_id=row["tenant_id"], tenant_kind=kind, role=role, via="api_key",
+        tenant_id=row["tenant_id"],
+        tenant_kind=kind,
+        role=role,
+        via="api_key",
         scopes=frozenset(Scope(s) for s in row["scopes"]) & ROLE_SCOPES[role],
         reachable_tenant_ids=await reachable_tenants(role, row["tenant_id"], None),
-        locale=row["tenant_id.locale"], timezone=row["tenant_id.timezone"], api_key_id=row["id"],
+        locale=row["tenant_id.locale"],
+        timezone=row["tenant_id.timezone"],
+        api_key_id=row["id"],
         display_name="API key",
     )
 
 
 async def principal_from_session(token: str) -> Principal | None:
     now = datetime.now(UTC)
-    session = await WebSession.select().where(
-        (WebSession.token_hash == hash_token(token)) & (WebSession.expires_at > now)
-    ).first()
+    session = (
+        await WebSession.select()
+        .where((WebSession.token_hash == hash_token(token)) & (WebSession.expires_at > now))
+        .first()
+    )
     if session is None:
         return None
     member = await (
         Membership.select(  # scope: the session names its tenant
-            Membership.role, Membership.tenant_id.kind, Membership.tenant_id.status, Membership.tenant_id.locale,
-            Membership.tenant_id.timezone, Membership.user_id.email, Membership.user_id.display_name,
-            Membership.user_id.is_active, Membership.user_id.locale, Membership.user_id.timezone,
+            Membership.role,
+            Membership.tenant_id.kind,
+            Membership.tenant_id.status,
+            Membership.tenant_id.locale,
+            Membership.tenant_id.timezone,
+            Membership.user_id.email,
+            Membership.user_id.display_name,
+            Membership.user_id.is_active,
+            Membership.user_id.locale,
+            Membership.user_id.timezone,
         )
         .where((Membership.user_id == session["user_id"]) & (Membership.tenant_id == session["tenant_id"]))
         .first()
@@ -105,13 +126,19 @@ async def principal_from_session(token: str) -> Principal | None:
         )
     role = Role(member["role"])
     return Principal(
-        tenant_id=session["tenant_id"], tenant_kind=TenantKind(member["tenant_id.kind"]), role=role,
-        via="session", scopes=ROLE_SCOPES[role],
+        tenant_id=session["tenant_id"],
+        tenant_kind=TenantKind(member["tenant_id.kind"]),
+        role=role,
+        via="session",
+        scopes=ROLE_SCOPES[role],
         reachable_tenant_ids=await reachable_tenants(role, session["tenant_id"], session["user_id"]),
         locale=negotiate_locale(member["user_id.locale"], member["tenant_id.locale"]),
         timezone=member["user_id.timezone"] or member["tenant_id.timezone"],
-        user_id=session["user_id"], email=member["user_id.email"], display_name=member["user_id.display_name"],
-        session_id=session["id"], csrf_token=csrf_token_for(get_settings().security.secret_key, token),
+        user_id=session["user_id"],
+        email=member["user_id.email"],
+        display_name=member["user_id.display_name"],
+        session_id=session["id"],
+        csrf_token=csrf_token_for(get_settings().security.secret_key, token),
     )
 
 
@@ -124,8 +151,5 @@ async def resolve_principal(connection: ASGIConnection[Any, Any, Any, Any]) -> P
         if scheme.lower() != "bearer" or not token.strip():
             raise NotAuthenticated("Use 'Authorization: Bearer <API key>'.")
         return await principal_from_api_key(token.strip())
-    token = connection.cookies.get(SESSION_COOKIE)
-    return await principal_from_session(token) if token else None
-
-
-
+    session_token = connection.cookies.get(SESSION_COOKIE)
+    return await principal_from_session(session_token) if session_token else None

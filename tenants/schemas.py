@@ -136,8 +136,8 @@ class CalendarUpdate(WireStruct):
     name: Annotated[str, Meta(min_length=1, max_length=100)] | UnsetType = UNSET
     timezone: TimeZoneName | UnsetType = UNSET
     weekly_hours: list[WeeklyInterval] | UnsetType = UNSET
-    holiday_country: CountryCode | None | UnsetType = UNSET
-    holiday_subdivision: Annotated[str, Meta(max_length=10)] | None | UnsetType = UNSET
+    holiday_country: CountryCode | UnsetType | None = UNSET
+    holiday_subdivision: Annotated[str, Meta(max_length=10)] | UnsetType | None = UNSET
     closed_dates: list[date] | UnsetType = UNSET
     always_open: bool | UnsetType = UNSET
     is_default: bool | UnsetType = UNSET
@@ -166,7 +166,7 @@ class MeRead(WireStruct):
     tenant: TenantRead
     locale: str
     timezone: str
-    via: Literal["session", "api_key"]
+    via: Literal["session", "api_key", "system"]
 
 
 class TenantPage(WireStruct):

@@ -18,9 +18,13 @@ from tenants.tables import Membership
 async def notify_member_added(membership_id: str) -> None:
     """Tell a person they were given access, in their language. Re-sending after a crash is harmless."""
     row = await (
-        system_context().select(
+        system_context()
+        .select(
             Membership,
-            Membership.role, Membership.user_id.email, Membership.user_id.locale, Membership.tenant_id.name,
+            Membership.role,
+            Membership.user_id.email,
+            Membership.user_id.locale,
+            Membership.tenant_id.name,
             Membership.tenant_id.locale,
         )
         .where(Membership.id == UUID(membership_id))

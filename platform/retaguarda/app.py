@@ -9,12 +9,12 @@ from typing import Any
 
 import msgspec
 import structlog
-from litestar import Litestar, Response, get
+from litestar import Litestar, get
 from litestar.config.compression import CompressionConfig
-from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
@@ -153,7 +153,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
         ],
         middleware=[PrincipalMiddleware(resolve_principal)],
-        exception_handlers=exception_handlers(),  # type: ignore[arg-type]
+        exception_handlers=exception_handlers(),
         openapi_config=_openapi(),
         template_config=TemplateConfig(directory=TEMPLATES_DIR, engine=JinjaTemplateEngine),
         compression_config=CompressionConfig(backend="gzip", minimum_size=1024),

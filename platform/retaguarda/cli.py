@@ -52,8 +52,13 @@ def serve(host: str | None, port: int | None, workers: int, run_migrations: bool
     if workers > 1 and not settings.db.is_postgres:
         raise click.ClickException("several web processes need the full mode (DATABASE_URL, REDIS_URL)")
     uvicorn.run(
-        "retaguarda.app:create_app", factory=True, host=host or settings.server.host,
-        port=port or settings.server.port, workers=workers, proxy_headers=True, log_config=None,
+        "retaguarda.app:create_app",
+        factory=True,
+        host=host or settings.server.host,
+        port=port or settings.server.port,
+        workers=workers,
+        proxy_headers=True,
+        log_config=None,
     )
 
 
@@ -68,7 +73,9 @@ def worker() -> None:
 
     settings = get_settings()
     if settings.jobs.embedded:
-        raise click.ClickException("REDIS_URL is not set: jobs run inside `retaguarda serve` in embedded mode")
+        raise click.ClickException(
+            "REDIS_URL is not set: jobs run inside `retaguarda serve` in embedded mode"
+        )
     configure_logging(settings)
     load_job_modules()
 
@@ -78,7 +85,7 @@ def worker() -> None:
     async def shutdown(ctx: dict[str, Any]) -> None:
         await db.stop_database()
 
-    run_worker(arq_worker_settings(startup, shutdown))  # type: ignore[arg-type]
+    run_worker(arq_worker_settings(startup, shutdown))
 
 
 @main.command()
@@ -90,8 +97,10 @@ def demo(then_serve: bool) -> None:
     migrate_database()
     users = asyncio.run(load_demo())
     settings = get_settings()
-    click.echo("\nRetaguarda demo is ready. Sign in at "
-               f"http://{settings.server.host}:{settings.server.port}/login with password {DEMO_PASSWORD!r}:")
+    click.echo(
+        "\nRetaguarda demo is ready. Sign in at "
+        f"http://{settings.server.host}:{settings.server.port}/login with password {DEMO_PASSWORD!r}:"
+    )
     for email, role, tenant in users:
         click.echo(f"  {email:<34} {role:<16} {tenant}")
     click.echo("")
@@ -110,8 +119,13 @@ def users() -> None:
 @click.option("--email", required=True)
 @click.option("--name", "display_name", required=True)
 @click.option("--tenant", "tenant_slug", required=True, help="Slug of the tenant to join.")
-@click.option("--role", required=True, type=click.Choice([
-    "admin", "account_manager", "supervisor", "operator", "client_admin", "client_member"]))
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice(
+        ["admin", "account_manager", "supervisor", "operator", "client_admin", "client_member"]
+    ),
+)
 @click.password_option()
 def create_user(email: str, display_name: str, tenant_slug: str, role: str, password: str) -> None:
     """Create a user (or add an existing one) with a role in a tenant."""

@@ -103,6 +103,6 @@ async def ping() -> None:
 
 
 def is_unique_violation(exc: BaseException) -> bool:
-    """True for a duplicate key on either engine (asyncpg's UniqueViolationError, sqlite3's IntegrityError)."""
+    """True for a duplicate key on either engine (asyncpg's UniqueViolationError, sqlite's IntegrityError)."""
     name = type(exc).__name__
     return name == "UniqueViolationError" or (name == "IntegrityError" and "UNIQUE" in str(exc))

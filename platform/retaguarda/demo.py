@@ -3,13 +3,14 @@ and one user for each role. Loading twice changes nothing."""
 
 from __future__ import annotations
 
+from contextlib import suppress
 from uuid import uuid4
 
 from retaguarda import db
+from retaguarda.app import load_job_modules
 from retaguarda.auth import Role, TenantKind
 from retaguarda.errors import Conflict
 from retaguarda.tenancy import system_context
-from retaguarda.app import load_job_modules
 from tenants.schemas import AssignmentCreate, MemberCreate, TenantCreate
 from tenants.service import directory
 from tenants.tables import Tenant, User
@@ -18,10 +19,24 @@ DEMO_PASSWORD = "retaguarda-demo"  # noqa: S105 - printed on purpose: demo data 
 
 PROVIDER_SLUG = "retaguarda"
 CLIENTS = [
-    TenantCreate(slug="pao-quente", name="Padaria Pão Quente Ltda.", locale="pt_BR", currency="BRL",
-                 timezone="America/Sao_Paulo", holiday_country="BR", holiday_subdivision="SP"),
-    TenantCreate(slug="iberica", name="Distribuciones Ibéricas S.L.", locale="es", currency="EUR",
-                 timezone="Europe/Madrid", holiday_country="ES", holiday_subdivision="MD"),
+    TenantCreate(
+        slug="pao-quente",
+        name="Padaria Pão Quente Ltda.",
+        locale="pt_BR",
+        currency="BRL",
+        timezone="America/Sao_Paulo",
+        holiday_country="BR",
+        holiday_subdivision="SP",
+    ),
+    TenantCreate(
+        slug="iberica",
+        name="Distribuciones Ibéricas S.L.",
+        locale="es",
+        currency="EUR",
+        timezone="Europe/Madrid",
+        holiday_country="ES",
+        holiday_subdivision="MD",
+    ),
 ]
 USERS = [
     ("admin@retaguarda.demo", "Ana Admin", PROVIDER_SLUG, Role.ADMIN),
@@ -38,8 +53,15 @@ USERS = [
 async def ensure_provider(name: str = "Retaguarda BPO", slug: str = PROVIDER_SLUG) -> Tenant:
     provider = await system_context().objects(Tenant).where(Tenant.kind == TenantKind.PROVIDER.value).first()
     if provider is None:
-        provider = Tenant(id=uuid4(), kind=TenantKind.PROVIDER.value, slug=slug, name=name, locale="pt_BR",
-                          timezone="America/Sao_Paulo", currency="BRL")
+        provider = Tenant(
+            id=uuid4(),
+            kind=TenantKind.PROVIDER.value,
+            slug=slug,
+            name=name,
+            locale="pt_BR",
+            timezone="America/Sao_Paulo",
+            currency="BRL",
+        )
         await provider.save()
     return provider
 
@@ -51,14 +73,9 @@ async def add_user(tenant_slug: str, email: str, display_name: str, role: str, p
         tenant = await system_context().objects(Tenant).where(Tenant.slug == tenant_slug).first()
         if tenant is None:
             raise LookupError(f"no tenant with slug {tenant_slug!r}")
-        ctx = system_context()
-        try:
-            await directory.add_member(
-                ctx, tenant.id, MemberCreate(email=email, display_name=display_name, role=Role(role),
-                                             password=password)
-            )
-        except Conflict:
-            pass  # already a member: loading twice changes nothing
+        member = MemberCreate(email=email, display_name=display_name, role=Role(role), password=password)
+        with suppress(Conflict):  # already a member: loading twice changes nothing
+            await directory.add_member(system_context(), tenant.id, member)
 
 
 async def load_demo() -> list[tuple[str, str, str]]:
@@ -66,17 +83,17 @@ async def load_demo() -> list[tuple[str, str, str]]:
     ctx = system_context()
     async with db.transaction():
         await ensure_provider()
-        for client in CLIENTS:
-            if not await system_context().exists(Tenant).where(Tenant.slug == client.slug):
-                await directory.create_client(ctx, client)
+        for new_client in CLIENTS:
+            if not await ctx.exists(Tenant).where(Tenant.slug == new_client.slug):
+                await directory.create_client(ctx, new_client)
     for email, name, slug, role in USERS:
         await add_user(slug, email, name, role.value, DEMO_PASSWORD)
     async with db.transaction():
         manager = await User.objects().where(User.email == "gestor@retaguarda.demo").first()
-        client = await system_context().objects(Tenant).where(Tenant.slug == "pao-quente").first()
+        client = await ctx.objects(Tenant).where(Tenant.slug == "pao-quente").first()
         if manager and client:
-            try:
-                await directory.assign_account(ctx, AssignmentCreate(tenant_id=client.id, manager_id=manager.id))
-            except Conflict:
-                pass  # already assigned
+            with suppress(Conflict):  # already assigned
+                await directory.assign_account(
+                    ctx, AssignmentCreate(tenant_id=client.id, manager_id=manager.id)
+                )
     return [(email, role.value, slug) for email, _, slug, role in USERS]

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
 
 import msgspec
-from litestar import MediaType, Request, Response
+from litestar import Request, Response
 from litestar.exceptions import (
     HTTPException,
     MethodNotAllowedException,
@@ -153,8 +153,8 @@ _BODY_KEYS = {"", "$", "data", "body"}
 
 
 def _field_path(key: str) -> str:
-    """msgspec / Litestar report ``$.address.city``, ``data`` or ``address.city``; clients get ``address.city``
-    (or ``body`` for the body as a whole)."""
+    """msgspec / Litestar report ``$.address.city``, ``data`` or ``address.city``; clients get
+    ``address.city``    (or ``body`` for the body as a whole)."""
     key = key.removeprefix("$").removeprefix(".").removeprefix("data.")
     return "body" if key in _BODY_KEYS else key
 
@@ -169,7 +169,13 @@ def field_errors_from_validation(extra: Any) -> list[FieldError]:
         message = str(item.get("message", "Invalid value"))
         parent = _field_path(str(item.get("key") or ""))
         lowered = message.lower()
-        code = "unknown_field" if "unknown field" in lowered else "required" if "missing required" in lowered else "invalid"
+        code = (
+            "unknown_field"
+            if "unknown field" in lowered
+            else "required"
+            if "missing required" in lowered
+            else "invalid"
+        )
         named = _QUOTED.search(message)
         if code != "invalid" and named:
             # The message names the field inside the object the key points at.
@@ -182,7 +188,10 @@ def field_errors_from_validation(extra: Any) -> list[FieldError]:
 
 def _validation_error(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Problem]:
     return problem_response(
-        request, status=422, code=InvalidInput.code, title=InvalidInput.title,
+        request,
+        status=422,
+        code=InvalidInput.code,
+        title=InvalidInput.title,
         errors=field_errors_from_validation(exc.extra),
     )
 
@@ -206,7 +215,10 @@ def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response
         return _server_error(request, exc)
     if exc.status_code == 400 and str(exc.detail).startswith("JSON is malformed"):
         return problem_response(
-            request, status=400, code="malformed_body", title=N_("The request body is not valid JSON."),
+            request,
+            status=400,
+            code="malformed_body",
+            title=N_("The request body is not valid JSON."),
             detail=str(exc.detail),
         )
     return problem_response(request, status=exc.status_code, code=code, title=title, headers=exc.headers)

@@ -6,14 +6,14 @@ a client reaches only its own tenant, an account manager only the clients assign
 tenant. A row of an unreachable tenant behaves exactly like a row that does not exist (404), so ids of other
 tenants leak nothing.
 
-:func:`unit_of_work` opens the request's one transaction and, on PostgreSQL, publishes the reachable tenants as
-transaction-local settings (``retaguarda.tenant_ids``, ``retaguarda.all_tenants``), so row-level security
+:func:`unit_of_work` opens the request's one transaction and, on PostgreSQL, publishes the reachable tenants
+as transaction-local settings (``retaguarda.tenant_ids``, ``retaguarda.all_tenants``), so row-level security
 policies can later be switched on without touching a service.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator, Iterable
+from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -79,7 +79,7 @@ class TenantContext:
         condition = self.condition(table)
         return query if condition is None else query.where(condition)
 
-    def select(self, table: type[Table], *columns: Any) -> Select:
+    def select(self, table: type[Table], *columns: Any) -> Select[Any]:
         """A scoped SELECT; JSON columns come back decoded."""
         return self._scoped(table.select(*columns).output(load_json=True), table)  # type: ignore[no-any-return]
 
@@ -92,8 +92,8 @@ class TenantContext:
     def exists(self, table: type[Table]) -> Any:
         return self._scoped(table.exists(), table)
 
-    def update(self, table: type[Table], values: dict[Column | str, Any]) -> Update:
-        return self._scoped(table.update(values), table)  # type: ignore[no-any-return]
+    def update(self, table: type[Table], values: Mapping[Any, Any]) -> Update[Any]:
+        return self._scoped(table.update(dict(values)), table)  # type: ignore[no-any-return]
 
     def delete(self, table: type[Table]) -> Delete:
         return self._scoped(table.delete(), table)  # type: ignore[no-any-return]
@@ -118,13 +118,20 @@ class TenantContext:
 
 
 def system_context(tenant_id: UUID | None = None) -> TenantContext:
-    """The scope of work no person asked for (jobs, the CLI, the demo loader): one tenant when given, else all.
+    """The scope of work no person asked for (jobs, the CLI, the demo loader): one tenant when given, else
+    all.
     Jobs that act for a tenant pass its id, so the same scoping rules still fence them in."""
     return TenantContext(
         Principal(
-            tenant_id=tenant_id or UUID(int=0), tenant_kind=TenantKind.PROVIDER, role=Role.ADMIN, via="system",
-            scopes=ROLE_SCOPES[Role.ADMIN], reachable_tenant_ids=None if tenant_id is None else frozenset({tenant_id}),
-            locale="en", timezone="UTC", display_name="system",
+            tenant_id=tenant_id or UUID(int=0),
+            tenant_kind=TenantKind.PROVIDER,
+            role=Role.ADMIN,
+            via="system",
+            scopes=ROLE_SCOPES[Role.ADMIN],
+            reachable_tenant_ids=None if tenant_id is None else frozenset({tenant_id}),
+            locale="en",
+            timezone="UTC",
+            display_name="system",
         )
     )
 

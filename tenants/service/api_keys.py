@@ -17,9 +17,15 @@ from tenants.tables import ApiKey
 
 def _read(row: dict[str, Any]) -> ApiKeyRead:
     return ApiKeyRead(
-        id=row["id"], tenant_id=row["tenant_id"], name=row["name"], prefix=row["prefix"],
-        scopes=[Scope(s) for s in row["scopes"]], created_at=row["created_at"],
-        last_used_at=row["last_used_at"], expires_at=row["expires_at"], revoked_at=row["revoked_at"],
+        id=row["id"],
+        tenant_id=row["tenant_id"],
+        name=row["name"],
+        prefix=row["prefix"],
+        scopes=[Scope(s) for s in row["scopes"]],
+        created_at=row["created_at"],
+        last_used_at=row["last_used_at"],
+        expires_at=row["expires_at"],
+        revoked_at=row["revoked_at"],
     )
 
 
@@ -40,17 +46,23 @@ async def create_api_key(ctx: TenantContext, data: ApiKeyCreate) -> ApiKeyCreate
     beyond = sorted(set(data.scopes) - principal.scopes)
     if beyond:
         # A key never carries more than its creator may do.
-        raise InvalidInput(errors=[FieldError("scopes", "scope_not_held",
-                                              f"You do not hold: {', '.join(beyond)}.")])
+        raise InvalidInput(
+            errors=[FieldError("scopes", "scope_not_held", f"You do not hold: {', '.join(beyond)}.")]
+        )
     if data.expires_at is not None and data.expires_at <= datetime.now(UTC):
         raise InvalidInput(errors=[FieldError("expiresAt", "in_the_past", "Choose a time in the future.")])
     if await ctx.exists(ApiKey).where((ApiKey.tenant_id == tenant_id) & (ApiKey.name == data.name)):
         raise Conflict(errors=[FieldError("name", "taken", "A key with this name exists.")])
     secret = new_api_key()
     key = ApiKey(
-        id=uuid4(), tenant_id=tenant_id, name=data.name, prefix=token_prefix(secret),
-        key_hash=hash_token(secret), scopes=sorted(s.value for s in set(data.scopes)),
-        created_by=principal.user_id, expires_at=data.expires_at,
+        id=uuid4(),
+        tenant_id=tenant_id,
+        name=data.name,
+        prefix=token_prefix(secret),
+        key_hash=hash_token(secret),
+        scopes=sorted(s.value for s in set(data.scopes)),
+        created_by=principal.user_id,
+        expires_at=data.expires_at,
     )
     await ctx.insert(key)
     row = await ctx.select(ApiKey).where(ApiKey.id == key.id).first()

@@ -19,11 +19,17 @@ from tenants.tables import BusinessCalendar
 
 def _read(row: dict[str, Any]) -> CalendarRead:
     return CalendarRead(
-        id=row["id"], tenant_id=row["tenant_id"], name=row["name"], timezone=row["timezone"],
+        id=row["id"],
+        tenant_id=row["tenant_id"],
+        name=row["name"],
+        timezone=row["timezone"],
         weekly_hours=msgspec.convert(row["weekly_hours"], list[WeeklyInterval]),
-        holiday_country=row["holiday_country"], holiday_subdivision=row["holiday_subdivision"],
+        holiday_country=row["holiday_country"],
+        holiday_subdivision=row["holiday_subdivision"],
         closed_dates=[date.fromisoformat(d) for d in row["closed_dates"]],
-        always_open=row["always_open"], is_default=row["is_default"], created_at=row["created_at"],
+        always_open=row["always_open"],
+        is_default=row["is_default"],
+        created_at=row["created_at"],
     )
 
 
@@ -31,8 +37,13 @@ def _check_hours(hours: list[WeeklyInterval]) -> list[FieldError]:
     errors = []
     for index, interval in enumerate(hours):
         if interval.start == interval.end:
-            errors.append(FieldError(f"weeklyHours[{index}]", "empty_interval",
-                                     "Start and end are equal; an interval needs a length."))
+            errors.append(
+                FieldError(
+                    f"weeklyHours[{index}]",
+                    "empty_interval",
+                    "Start and end are equal; an interval needs a length.",
+                )
+            )
     return errors
 
 
@@ -79,9 +90,7 @@ async def create_calendar(ctx: TenantContext, data: CalendarCreate) -> CalendarR
         (BusinessCalendar.tenant_id == tenant_id) & (BusinessCalendar.name == data.name)
     ):
         raise Conflict(errors=[FieldError("name", "taken", "A calendar with this name exists.")])
-    values = _to_row_values(
-        {k: v for k, v in msgspec.structs.asdict(data).items() if k != "tenant_id"}
-    )
+    values = _to_row_values({k: v for k, v in msgspec.structs.asdict(data).items() if k != "tenant_id"})
     calendar = BusinessCalendar(id=uuid4(), tenant_id=tenant_id, **values)
     await ctx.insert(calendar)
     if data.is_default:
@@ -100,10 +109,15 @@ async def update_calendar(ctx: TenantContext, calendar_id: UUID, data: CalendarU
         _check_hours(changes.get("weekly_hours", [])),
     )
     if changes.get("is_default") is False and current.is_default:
-        raise InvalidInput(errors=[FieldError("isDefault", "needs_default",
-                                              "Make another calendar the default instead.")])
-    if "name" in changes and changes["name"] != current.name and await ctx.exists(BusinessCalendar).where(
-        (BusinessCalendar.tenant_id == current.tenant_id) & (BusinessCalendar.name == changes["name"])
+        raise InvalidInput(
+            errors=[FieldError("isDefault", "needs_default", "Make another calendar the default instead.")]
+        )
+    if (
+        "name" in changes
+        and changes["name"] != current.name
+        and await ctx.exists(BusinessCalendar).where(
+            (BusinessCalendar.tenant_id == current.tenant_id) & (BusinessCalendar.name == changes["name"])
+        )
     ):
         raise Conflict(errors=[FieldError("name", "taken", "A calendar with this name exists.")])
     if changes:

@@ -43,8 +43,15 @@ def _now() -> datetime:
 
 def tenant_read(row: dict[str, Any]) -> TenantRead:
     return TenantRead(
-        id=row["id"], kind=TenantKind(row["kind"]), slug=row["slug"], name=row["name"], status=row["status"],
-        locale=row["locale"], timezone=row["timezone"], currency=row["currency"], created_at=row["created_at"],
+        id=row["id"],
+        kind=TenantKind(row["kind"]),
+        slug=row["slug"],
+        name=row["name"],
+        status=row["status"],
+        locale=row["locale"],
+        timezone=row["timezone"],
+        currency=row["currency"],
+        created_at=row["created_at"],
     )
 
 
@@ -79,11 +86,18 @@ async def create_client(ctx: TenantContext, data: TenantCreate) -> TenantRead:
         check_holiday_region(data.holiday_country, data.holiday_subdivision),
     )
     if await Tenant.exists().where(Tenant.slug == data.slug):  # scope: slugs are unique deployment-wide
-        raise Conflict("A tenant with this slug already exists.",
-                       errors=[FieldError("slug", "taken", "This slug is taken.")])
+        raise Conflict(
+            "A tenant with this slug already exists.",
+            errors=[FieldError("slug", "taken", "This slug is taken.")],
+        )
     tenant = Tenant(
-        id=uuid4(), kind=TenantKind.CLIENT.value, slug=data.slug, name=data.name,
-        locale=data.locale, timezone=data.timezone, currency=data.currency,
+        id=uuid4(),
+        kind=TenantKind.CLIENT.value,
+        slug=data.slug,
+        name=data.name,
+        locale=data.locale,
+        timezone=data.timezone,
+        currency=data.currency,
     )
     try:
         await ctx.insert(tenant)
@@ -93,9 +107,14 @@ async def create_client(ctx: TenantContext, data: TenantCreate) -> TenantRead:
         raise
     await ctx.insert(
         BusinessCalendar(
-            id=uuid4(), tenant_id=tenant.id, name="Default", timezone=data.timezone,
-            weekly_hours=DEFAULT_WEEKLY_HOURS, holiday_country=data.holiday_country,
-            holiday_subdivision=data.holiday_subdivision, is_default=True,
+            id=uuid4(),
+            tenant_id=tenant.id,
+            name="Default",
+            timezone=data.timezone,
+            weekly_hours=DEFAULT_WEEKLY_HOURS,
+            holiday_country=data.holiday_country,
+            holiday_subdivision=data.holiday_subdivision,
+            is_default=True,
         )
     )
     return await get_tenant(ctx, tenant.id)
@@ -124,8 +143,13 @@ async def update_tenant(ctx: TenantContext, tenant_id: UUID, data: TenantUpdate)
 
 def _member_read(row: dict[str, Any]) -> MemberRead:
     return MemberRead(
-        id=row["id"], tenant_id=row["tenant_id"], user_id=row["user_id"], email=row["user_id.email"],
-        display_name=row["user_id.display_name"], role=Role(row["role"]), created_at=row["created_at"],
+        id=row["id"],
+        tenant_id=row["tenant_id"],
+        user_id=row["user_id"],
+        email=row["user_id.email"],
+        display_name=row["user_id.display_name"],
+        role=Role(row["role"]),
+        created_at=row["created_at"],
     )
 
 
@@ -144,8 +168,9 @@ async def _tenant_for_membership_change(ctx: TenantContext, tenant_id: UUID, rol
     if role is not None:
         allowed = PROVIDER_ROLES if tenant.kind is TenantKind.PROVIDER else CLIENT_ROLES
         if role not in allowed:
-            raise InvalidInput(errors=[FieldError("role", "role_not_allowed",
-                                                  f"Roles here: {', '.join(sorted(allowed))}.")])
+            raise InvalidInput(
+                errors=[FieldError("role", "role_not_allowed", f"Roles here: {', '.join(sorted(allowed))}.")]
+            )
     return tenant
 
 
@@ -154,14 +179,18 @@ async def list_members(
 ) -> tuple[list[MemberRead], str | None]:
     await get_tenant(ctx, tenant_id)
     limit = min(limit, MAX_PAGE_SIZE)
-    rows = await after_cursor(_member_query(ctx).where(Membership.tenant_id == tenant_id), Membership, cursor, limit)
+    rows = await after_cursor(
+        _member_query(ctx).where(Membership.tenant_id == tenant_id), Membership, cursor, limit
+    )
     return page_of(rows, limit, _member_read)
 
 
 async def get_member(ctx: TenantContext, tenant_id: UUID, membership_id: UUID) -> MemberRead:
-    row = await _member_query(ctx).where(
-        (Membership.id == membership_id) & (Membership.tenant_id == tenant_id)
-    ).first()
+    row = (
+        await _member_query(ctx)
+        .where((Membership.id == membership_id) & (Membership.tenant_id == tenant_id))
+        .first()
+    )
     if row is None:
         raise NotFound()
     return _member_read(row)
@@ -173,13 +202,19 @@ async def add_member(ctx: TenantContext, tenant_id: UUID, data: MemberCreate) ->
     user = await User.objects().where(User.email == email).first()
     if user is None:
         user = User(
-            id=uuid4(), email=email, display_name=data.display_name,
+            id=uuid4(),
+            email=email,
+            display_name=data.display_name,
             password_hash=hash_password(data.password) if data.password else None,
         )
         await user.save()
-    elif await ctx.exists(Membership).where((Membership.tenant_id == tenant_id) & (Membership.user_id == user.id)):
-        raise Conflict("This person is already a member.",
-                       errors=[FieldError("email", "already_member", "Already a member of this tenant.")])
+    elif await ctx.exists(Membership).where(
+        (Membership.tenant_id == tenant_id) & (Membership.user_id == user.id)
+    ):
+        raise Conflict(
+            "This person is already a member.",
+            errors=[FieldError("email", "already_member", "Already a member of this tenant.")],
+        )
     membership = Membership(id=uuid4(), tenant_id=tenant_id, user_id=user.id, role=data.role.value)
     await ctx.insert(membership)
     await enqueue("tenants.member_added", tenant_id=tenant_id, membership_id=str(membership.id))
@@ -240,15 +275,24 @@ async def list_assignments(
 async def assign_account(ctx: TenantContext, data: AssignmentCreate) -> AssignmentRead:
     tenant = await get_tenant(ctx, data.tenant_id)
     if tenant.kind is not TenantKind.CLIENT:
-        raise InvalidInput(errors=[FieldError("tenantId", "not_a_client", "Only client accounts are assigned.")])
+        raise InvalidInput(
+            errors=[FieldError("tenantId", "not_a_client", "Only client accounts are assigned.")]
+        )
     is_manager = await ctx.exists(Membership).where(
         (Membership.user_id == data.manager_id)
         & (Membership.role == Role.ACCOUNT_MANAGER.value)
         & (Membership.tenant_id.kind == TenantKind.PROVIDER.value)
     )
     if not is_manager:
-        raise InvalidInput(errors=[FieldError("managerId", "not_an_account_manager",
-                                              "This user is not an account manager of the provider.")])
+        raise InvalidInput(
+            errors=[
+                FieldError(
+                    "managerId",
+                    "not_an_account_manager",
+                    "This user is not an account manager of the provider.",
+                )
+            ]
+        )
     if await ctx.exists(AccountAssignment).where(
         (AccountAssignment.tenant_id == data.tenant_id) & (AccountAssignment.manager_id == data.manager_id)
     ):

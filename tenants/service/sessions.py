@@ -9,7 +9,10 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from uuid import UUID, uuid4
+
+from piccolo.columns import Column
 
 from retaguarda.auth import hash_password, hash_token, needs_rehash, new_session_token, verify_password
 from retaguarda.db import transaction
@@ -80,10 +83,15 @@ async def sign_in(
     token = new_session_token()
     expires_at = now + timedelta(seconds=settings.session_ttl_s)
     session = WebSession(
-        id=uuid4(), token_hash=hash_token(token), user_id=user.id, tenant_id=tenant_id,
-        expires_at=expires_at, ip=ip[:64], user_agent=user_agent[:300],
+        id=uuid4(),
+        token_hash=hash_token(token),
+        user_id=user.id,
+        tenant_id=tenant_id,
+        expires_at=expires_at,
+        ip=ip[:64],
+        user_agent=user_agent[:300],
     )
-    updates: dict[str, object] = {"last_login_at": now}
+    updates: dict[Column | str, Any] = {"last_login_at": now}
     if user.password_hash and needs_rehash(user.password_hash):
         updates["password_hash"] = hash_password(password)
     async with transaction():

@@ -41,9 +41,7 @@ def check_currency(value: str, field: str = "currency") -> FieldError | None:
     return None
 
 
-def check_holiday_region(
-    country: str | None, subdivision: str | None, prefix: str = ""
-) -> list[FieldError]:
+def check_holiday_region(country: str | None, subdivision: str | None, prefix: str = "") -> list[FieldError]:
     if country is None:
         if subdivision is not None:
             return [FieldError(prefix + "holidaySubdivision", "requires_country", "Choose a country first.")]
@@ -53,12 +51,14 @@ def check_holiday_region(
         return [FieldError(prefix + "holidayCountry", "unknown_country", "No holiday data for this country.")]
     if subdivision is not None and subdivision not in supported[country]:
         return [
-            FieldError(prefix + "holidaySubdivision", "unknown_subdivision", "Unknown subdivision of the country.")
+            FieldError(
+                prefix + "holidaySubdivision", "unknown_subdivision", "Unknown subdivision of the country."
+            )
         ]
     return []
 
 
-def raise_if_any(*errors: FieldError | None | list[FieldError]) -> None:
+def raise_if_any(*errors: FieldError | list[FieldError] | None) -> None:
     found: list[FieldError] = []
     for error in errors:
         if isinstance(error, list):

@@ -12,9 +12,20 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = [ROOT / "platform" / "retaguarda", ROOT / "tenants", ROOT / "staffing", ROOT / "billing"]
 
-KERNEL = ["retaguarda.settings", "retaguarda.db", "retaguarda.tenancy", "retaguarda.auth", "retaguarda.errors",
-          "retaguarda.i18n", "retaguarda.calendars", "retaguarda.jobs", "retaguarda.kernel", "retaguarda.wire",
-          "retaguarda.mail", "retaguarda"]
+KERNEL = [
+    "retaguarda.settings",
+    "retaguarda.db",
+    "retaguarda.tenancy",
+    "retaguarda.auth",
+    "retaguarda.errors",
+    "retaguarda.i18n",
+    "retaguarda.calendars",
+    "retaguarda.jobs",
+    "retaguarda.kernel",
+    "retaguarda.wire",
+    "retaguarda.mail",
+    "retaguarda",
+]
 # Lower number = lower layer. The longest matching prefix decides a module's layer.
 LAYERS: dict[str, int] = {
     **dict.fromkeys(KERNEL, 1),
@@ -44,7 +55,9 @@ def _module_name(path: Path) -> str:
 def _layer_of(module: str) -> tuple[str, int] | None:
     best: tuple[str, int] | None = None
     for prefix, layer in LAYERS.items():
-        if (module == prefix or module.startswith(prefix + ".")) and (best is None or len(prefix) > len(best[0])):
+        if (module == prefix or module.startswith(prefix + ".")) and (
+            best is None or len(prefix) > len(best[0])
+        ):
             best = (prefix, layer)
     return best
 
@@ -123,12 +136,14 @@ def test_tenant_owned_queries_go_through_the_scoping_helper() -> None:
     for path in _source_files():
         for line in _unscoped_queries(path.read_text(), tables):
             offenders.append(f"{path.relative_to(ROOT)}: {line}")
-    assert not offenders, "query a tenant-owned table through TenantContext (or mark `# scope: why`):\n" + "\n".join(
-        offenders
+    assert not offenders, (
+        "query a tenant-owned table through TenantContext (or mark `# scope: why`):\n" + "\n".join(offenders)
     )
 
 
 def test_the_scoping_lint_flags_a_bare_query() -> None:
     assert _unscoped_queries("rows = await Membership.select()", ["Membership"])
     assert not _unscoped_queries("rows = await ctx.select(Membership)", ["Membership"])
-    assert not _unscoped_queries("rows = await Membership.select()  # scope: resolver bootstrap", ["Membership"])
+    assert not _unscoped_queries(
+        "rows = await Membership.select()  # scope: resolver bootstrap", ["Membership"]
+    )

@@ -30,9 +30,9 @@ async def test_wrong_password_and_unknown_email_answer_alike(world: World) -> No
     unknown = await sign_in(world.anonymous(), "nobody@example.test", "not the password")
     assert wrong.status_code == unknown.status_code == 401
     strip = re.compile(r'(value|content)="[^"]*"')
-    assert strip.sub("", wrong.text).replace("a_admin@example.test", "") == strip.sub("", unknown.text).replace(
-        "nobody@example.test", ""
-    )
+    assert strip.sub("", wrong.text).replace("a_admin@example.test", "") == strip.sub(
+        "", unknown.text
+    ).replace("nobody@example.test", "")
     assert "rg_session" not in wrong.headers.get("set-cookie", "")
 
 
@@ -94,7 +94,9 @@ async def test_api_key_is_shown_once_hashed_and_scoped(world: World) -> None:
     secret = created.json()["key"]
     stored = await ApiKey.objects().first()
     assert stored is not None
-    assert secret not in (stored.key_hash, stored.prefix) and stored.prefix and secret.startswith(stored.prefix)
+    assert (
+        secret not in (stored.key_hash, stored.prefix) and stored.prefix and secret.startswith(stored.prefix)
+    )
     listed = (await owner.get("/api/v1/api-keys")).json()["items"]
     assert "key" not in listed[0]
 
@@ -124,7 +126,9 @@ async def test_bad_authorization_headers_get_401(world: World, header: str) -> N
 async def test_an_api_key_cannot_carry_more_than_its_creator_holds(world: World) -> None:
     member = await world.sign_in("a_member")
     # client members may not manage keys at all
-    assert (await member.post("/api/v1/api-keys", json={"name": "x", "scopes": ["tasks:read"]})).status_code == 403
+    assert (
+        await member.post("/api/v1/api-keys", json={"name": "x", "scopes": ["tasks:read"]})
+    ).status_code == 403
     admin = await world.sign_in("account_manager")
     refused = await admin.post("/api/v1/api-keys", json={"name": "x", "scopes": ["tasks:read"]})
     assert refused.status_code == 403  # account managers do not hold api_keys:write

@@ -60,7 +60,9 @@ class World:
         client.headers["X-CSRF-Token"] = match.group(1)
         return client
 
-    async def api_key_client(self, who: str, scopes: list[str], tenant_id: UUID | None = None) -> httpx.AsyncClient:
+    async def api_key_client(
+        self, who: str, scopes: list[str], tenant_id: UUID | None = None
+    ) -> httpx.AsyncClient:
         owner = await self.sign_in(who)
         body: dict[str, Any] = {"name": f"key-{uuid4().hex[:8]}", "scopes": scopes}
         if tenant_id:
@@ -86,17 +88,28 @@ async def sign_in(client: httpx.AsyncClient, email: str, password: str) -> httpx
 
 
 async def _tenant(kind: TenantKind, slug: str, name: str, locale: str, tz: str, currency: str) -> Tenant:
-    tenant = Tenant(id=uuid4(), kind=kind.value, slug=slug, name=name, locale=locale, timezone=tz,
-                    currency=currency)
+    tenant = Tenant(
+        id=uuid4(), kind=kind.value, slug=slug, name=name, locale=locale, timezone=tz, currency=currency
+    )
     await tenant.save()
-    await BusinessCalendar(id=uuid4(), tenant_id=tenant.id, name="Default", timezone=tz, is_default=True,
-                           weekly_hours=[{"weekday": d, "start": "09:00", "end": "18:00"} for d in range(5)]).save()
+    await BusinessCalendar(
+        id=uuid4(),
+        tenant_id=tenant.id,
+        name="Default",
+        timezone=tz,
+        is_default=True,
+        weekly_hours=[{"weekday": d, "start": "09:00", "end": "18:00"} for d in range(5)],
+    ).save()
     return tenant
 
 
 async def _person(world: World, key: str, tenant: Tenant, role: Role) -> None:
-    user = User(id=uuid4(), email=f"{key}@example.test", display_name=key.replace("_", " ").title(),
-                password_hash=password_hash())
+    user = User(
+        id=uuid4(),
+        email=f"{key}@example.test",
+        display_name=key.replace("_", " ").title(),
+        password_hash=password_hash(),
+    )
     await user.save()
     await Membership(id=uuid4(), tenant_id=tenant.id, user_id=user.id, role=role.value).save()
     world.people[key] = Person(user.email, user.id, tenant.id, role)
@@ -104,10 +117,15 @@ async def _person(world: World, key: str, tenant: Tenant, role: Role) -> None:
 
 async def build_world(app: Litestar) -> World:
     async with transaction():
-        provider = await _tenant(TenantKind.PROVIDER, "provider", "Provider BPO", "en", "America/Sao_Paulo", "BRL")
-        client_a = await _tenant(TenantKind.CLIENT, "client-a", "Cliente A Ltda.", "pt_BR", "America/Sao_Paulo",
-                                 "BRL")
-        client_b = await _tenant(TenantKind.CLIENT, "client-b", "Cliente B S.L.", "es", "Europe/Madrid", "EUR")
+        provider = await _tenant(
+            TenantKind.PROVIDER, "provider", "Provider BPO", "en", "America/Sao_Paulo", "BRL"
+        )
+        client_a = await _tenant(
+            TenantKind.CLIENT, "client-a", "Cliente A Ltda.", "pt_BR", "America/Sao_Paulo", "BRL"
+        )
+        client_b = await _tenant(
+            TenantKind.CLIENT, "client-b", "Cliente B S.L.", "es", "Europe/Madrid", "EUR"
+        )
         world = World(app=app, provider=provider, client_a=client_a, client_b=client_b)
         for role in (Role.ADMIN, Role.ACCOUNT_MANAGER, Role.SUPERVISOR, Role.OPERATOR):
             await _person(world, role.value, provider, role)
@@ -116,6 +134,7 @@ async def build_world(app: Litestar) -> World:
         await _person(world, "b_admin", client_b, Role.CLIENT_ADMIN)
         await _person(world, "b_member", client_b, Role.CLIENT_MEMBER)
         # The account manager owns client A only.
-        await AccountAssignment(id=uuid4(), tenant_id=client_a.id,
-                                manager_id=world.people["account_manager"].user_id).save()
+        await AccountAssignment(
+            id=uuid4(), tenant_id=client_a.id, manager_id=world.people["account_manager"].user_id
+        ).save()
     return world

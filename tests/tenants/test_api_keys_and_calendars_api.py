@@ -10,11 +10,17 @@ from tenants.tables import ApiKey, BusinessCalendar
 from tests.support.world import World
 
 CALENDAR: dict[str, Any] = {
-    "name": "Back office SP", "timezone": "America/Sao_Paulo",
+    "name": "Back office SP",
+    "timezone": "America/Sao_Paulo",
     "weeklyHours": [
-        {"weekday": d, "start": s, "end": e} for d in range(5) for s, e in (("08:00", "12:00"), ("13:00", "18:00"))
-    ] + [{"weekday": 5, "start": "22:00", "end": "06:00"}],
-    "holidayCountry": "BR", "holidaySubdivision": "SP", "closedDates": ["2026-12-24", "2026-12-31"],
+        {"weekday": d, "start": s, "end": e}
+        for d in range(5)
+        for s, e in (("08:00", "12:00"), ("13:00", "18:00"))
+    ]
+    + [{"weekday": 5, "start": "22:00", "end": "06:00"}],
+    "holidayCountry": "BR",
+    "holidaySubdivision": "SP",
+    "closedDates": ["2026-12-24", "2026-12-31"],
 }
 
 
@@ -31,7 +37,8 @@ async def test_api_keys_are_listed_per_tenant_and_foreign_ones_are_404(world: Wo
     assert stored is not None and stored.revoked_at is None
     # A client admin cannot create a key for another tenant by naming it.
     sneaky = await a_admin.post(
-        "/api/v1/api-keys", json={"name": "sneaky", "scopes": ["tasks:read"], "tenantId": str(world.client_b.id)}
+        "/api/v1/api-keys",
+        json={"name": "sneaky", "scopes": ["tasks:read"], "tenantId": str(world.client_b.id)},
     )
     assert sneaky.status_code == 201 and sneaky.json()["tenantId"] == str(world.client_a.id)
     duplicate = await a_admin.post("/api/v1/api-keys", json={"name": "erp", "scopes": ["tasks:read"]})
@@ -41,7 +48,8 @@ async def test_api_keys_are_listed_per_tenant_and_foreign_ones_are_404(world: Wo
 async def test_provider_admin_creates_a_key_for_a_client(world: World) -> None:
     admin = await world.sign_in("admin")
     created = await admin.post(
-        "/api/v1/api-keys", json={"name": "onboarding", "scopes": ["tasks:write"], "tenantId": str(world.client_b.id)}
+        "/api/v1/api-keys",
+        json={"name": "onboarding", "scopes": ["tasks:write"], "tenantId": str(world.client_b.id)},
     )
     assert created.status_code == 201
     key_client = world.anonymous()
@@ -83,7 +91,9 @@ async def test_account_manager_keeps_calendars_of_its_clients(world: World) -> N
         (BusinessCalendar.tenant_id == world.client_a.id) & (BusinessCalendar.is_default == True)  # noqa: E712
     )
     assert defaults == 1
-    assert (await manager.delete(f"/api/v1/calendars/{body['id']}")).status_code == 409  # it is the default now
+    assert (
+        await manager.delete(f"/api/v1/calendars/{body['id']}")
+    ).status_code == 409  # it is the default now
 
 
 async def test_clients_read_their_calendars_but_do_not_change_them(world: World) -> None:
@@ -94,7 +104,9 @@ async def test_clients_read_their_calendars_but_do_not_change_them(world: World)
     assert (await client.get(f"/api/v1/calendars/{calendar_id}")).status_code == 200
     assert (await client.patch(f"/api/v1/calendars/{calendar_id}", json={"name": "x"})).status_code == 403
     assert (await client.post("/api/v1/calendars", json=CALENDAR)).status_code == 403
-    b_calendar = await BusinessCalendar.objects().where(BusinessCalendar.tenant_id == world.client_b.id).first()
+    b_calendar = (
+        await BusinessCalendar.objects().where(BusinessCalendar.tenant_id == world.client_b.id).first()
+    )
     assert b_calendar is not None
     assert (await client.get(f"/api/v1/calendars/{b_calendar.id}")).status_code == 404
     admin = await world.sign_in("admin")
@@ -107,15 +119,25 @@ async def test_clients_read_their_calendars_but_do_not_change_them(world: World)
         ({"timezone": "Nowhere/City"}, "timezone", "unknown_timezone"),
         ({"holidayCountry": "QQ"}, "holidayCountry", "unknown_country"),
         ({"holidayCountry": None, "holidaySubdivision": "SP"}, "holidaySubdivision", "requires_country"),
-        ({"weeklyHours": [{"weekday": 7, "start": "08:00", "end": "09:00"}]}, "weeklyHours[0].weekday", "invalid"),
+        (
+            {"weeklyHours": [{"weekday": 7, "start": "08:00", "end": "09:00"}]},
+            "weeklyHours[0].weekday",
+            "invalid",
+        ),
         ({"weeklyHours": [{"weekday": 1, "start": "8h", "end": "09:00"}]}, "weeklyHours[0].start", "invalid"),
-        ({"weeklyHours": [{"weekday": 1, "start": "09:00", "end": "09:00"}]}, "weeklyHours[0]", "empty_interval"),
+        (
+            {"weeklyHours": [{"weekday": 1, "start": "09:00", "end": "09:00"}]},
+            "weeklyHours[0]",
+            "empty_interval",
+        ),
         ({"closedDates": ["2026-02-30"]}, "closedDates[0]", "invalid"),
     ],
 )
 async def test_bad_calendar_input(world: World, change: dict[str, Any], field: str, code: str) -> None:
     admin = await world.sign_in("admin")
-    response = await admin.post("/api/v1/calendars", json={**CALENDAR, **change, "tenantId": str(world.client_a.id)})
+    response = await admin.post(
+        "/api/v1/calendars", json={**CALENDAR, **change, "tenantId": str(world.client_a.id)}
+    )
     assert response.status_code == 422, response.text
     assert {"field": field, "code": code} in [
         {"field": e["field"], "code": e["code"]} for e in response.json()["errors"]

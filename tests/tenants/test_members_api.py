@@ -11,7 +11,9 @@ from tenants.tables import AccountAssignment, Membership, User
 from tests.support.world import World
 
 NEW_MEMBER: dict[str, Any] = {
-    "email": "New.Person@Example.test", "displayName": "New Person", "role": "client_member",
+    "email": "New.Person@Example.test",
+    "displayName": "New Person",
+    "role": "client_member",
     "password": "a long password",
 }
 
@@ -45,13 +47,17 @@ async def test_client_admin_adds_a_member_who_is_told_by_email(world: World) -> 
 
 
 async def test_members_lists_never_include_another_tenants_people(world: World) -> None:
-    listed = (await (await world.sign_in("b_member")).get(f"/api/v1/tenants/{world.client_b.id}/members")).json()
+    listed = (
+        await (await world.sign_in("b_member")).get(f"/api/v1/tenants/{world.client_b.id}/members")
+    ).json()
     assert {m["email"] for m in listed["items"]} == {"b_admin@example.test", "b_member@example.test"}
 
 
 async def test_roles_must_fit_the_tenant_kind(world: World) -> None:
     client = await world.sign_in("a_admin")
-    response = await client.post(f"/api/v1/tenants/{world.client_a.id}/members", json={**NEW_MEMBER, "role": "admin"})
+    response = await client.post(
+        f"/api/v1/tenants/{world.client_a.id}/members", json={**NEW_MEMBER, "role": "admin"}
+    )
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "role"
     assert await User.count().where(User.email == "new.person@example.test") == 0
@@ -59,7 +65,9 @@ async def test_roles_must_fit_the_tenant_kind(world: World) -> None:
 
 @pytest.mark.parametrize("who", ["a_member", "operator", "supervisor"])
 async def test_members_are_managed_by_admins_only(world: World, who: str) -> None:
-    response = await (await world.sign_in(who)).post(f"/api/v1/tenants/{world.client_a.id}/members", json=NEW_MEMBER)
+    response = await (await world.sign_in(who)).post(
+        f"/api/v1/tenants/{world.client_a.id}/members", json=NEW_MEMBER
+    )
     assert response.status_code == 403
 
 
@@ -91,13 +99,17 @@ async def test_role_change_and_the_last_admin_rule(world: World) -> None:
 
 
 async def test_foreign_membership_ids_answer_404(world: World) -> None:
-    b_member = await Membership.objects().where(Membership.user_id == world.people["b_member"].user_id).first()
+    b_member = (
+        await Membership.objects().where(Membership.user_id == world.people["b_member"].user_id).first()
+    )
     assert b_member is not None
     client = await world.sign_in("a_admin")
     for method, body in (("GET", None), ("PATCH", {"role": "client_admin"}), ("DELETE", None)):
         # Through client B's path and through client A's path: neither finds it.
         for tenant in (world.client_b.id, world.client_a.id):
-            response = await client.request(method, f"/api/v1/tenants/{tenant}/members/{b_member.id}", json=body)
+            response = await client.request(
+                method, f"/api/v1/tenants/{tenant}/members/{b_member.id}", json=body
+            )
             assert response.status_code == 404, (method, tenant)
     assert (await Membership.objects().where(Membership.id == b_member.id).first()).role == "client_member"  # type: ignore[union-attr]
 

@@ -10,8 +10,13 @@ from tenants.tables import BusinessCalendar, Tenant
 from tests.support.world import World
 
 NEW_CLIENT: dict[str, Any] = {
-    "slug": "novo-cliente", "name": "Novo Cliente S.A.", "locale": "pt_BR", "timezone": "America/Recife",
-    "currency": "BRL", "holidayCountry": "BR", "holidaySubdivision": "PE",
+    "slug": "novo-cliente",
+    "name": "Novo Cliente S.A.",
+    "locale": "pt_BR",
+    "timezone": "America/Recife",
+    "currency": "BRL",
+    "holidayCountry": "BR",
+    "holidaySubdivision": "PE",
 }
 
 
@@ -36,8 +41,16 @@ async def test_foreign_tenant_ids_answer_404(world: World) -> None:
         ("GET", f"/api/v1/tenants/{foreign}", None),
         ("PATCH", f"/api/v1/tenants/{foreign}", {"name": "Mine now"}),
         ("GET", f"/api/v1/tenants/{foreign}/members", None),
-        ("POST", f"/api/v1/tenants/{foreign}/members",
-         {"email": "x@example.test", "displayName": "X", "role": "client_member", "password": "long enough pw"}),
+        (
+            "POST",
+            f"/api/v1/tenants/{foreign}/members",
+            {
+                "email": "x@example.test",
+                "displayName": "X",
+                "role": "client_member",
+                "password": "long enough pw",
+            },
+        ),
     ]:
         response = await client.request(method, path, json=body)
         assert response.status_code == 404, (method, path, response.text)
@@ -56,7 +69,9 @@ async def test_admin_creates_a_client_with_its_default_calendar(world: World) ->
     assert body["currency"] == "BRL"
     calendar = await BusinessCalendar.objects().where(BusinessCalendar.tenant_id == body["id"]).first()
     assert calendar is not None
-    assert calendar.is_default and calendar.timezone == "America/Recife" and calendar.holiday_subdivision == "PE"
+    assert (
+        calendar.is_default and calendar.timezone == "America/Recife" and calendar.holiday_subdivision == "PE"
+    )
     again = await admin.post("/api/v1/tenants", json=NEW_CLIENT)
     assert again.status_code == 409
     assert again.json()["errors"][0]["field"] == "slug"
@@ -92,7 +107,9 @@ async def test_invalid_tenant_input_gets_a_field_error(
     assert response.headers["content-type"].startswith("application/problem+json")
     problem = response.json()
     assert problem["code"] == "invalid_input"
-    assert {"field": field, "code": code} in [{"field": e["field"], "code": e["code"]} for e in problem["errors"]]
+    assert {"field": field, "code": code} in [
+        {"field": e["field"], "code": e["code"]} for e in problem["errors"]
+    ]
     assert await Tenant.count() == 3
 
 
@@ -101,9 +118,13 @@ async def test_missing_field_and_malformed_json(world: World) -> None:
     missing = await admin.post("/api/v1/tenants", json={"name": "No slug"})
     assert missing.status_code == 422
     assert missing.json()["errors"][0] == {
-        "field": "slug", "code": "required", "message": missing.json()["errors"][0]["message"]
+        "field": "slug",
+        "code": "required",
+        "message": missing.json()["errors"][0]["message"],
     }
-    malformed = await admin.post("/api/v1/tenants", content=b"{not json", headers={"content-type": "application/json"})
+    malformed = await admin.post(
+        "/api/v1/tenants", content=b"{not json", headers={"content-type": "application/json"}
+    )
     assert malformed.status_code == 400
     assert malformed.json()["code"] == "malformed_body"
     wrong_id = await admin.get("/api/v1/tenants/not-a-uuid")

@@ -7,8 +7,8 @@ message). Negotiation goes user → tenant → ``Accept-Language`` → default.
 from retaguarda.i18n.catalogs import (
     DEFAULT_LOCALE,
     LOCALE_SCOPE_KEY,
-    SUPPORTED_LOCALES,
     N_,
+    SUPPORTED_LOCALES,
     gettext_for,
     negotiate_locale,
     negotiate_request_locale,
@@ -32,8 +32,8 @@ from retaguarda.i18n.formatting import (
 __all__ = [
     "DEFAULT_LOCALE",
     "LOCALE_SCOPE_KEY",
-    "SUPPORTED_LOCALES",
     "N_",
+    "SUPPORTED_LOCALES",
     "format_date",
     "format_datetime",
     "format_decimal",

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import secrets
-
-import msgspec
 from typing import Any
 
+import msgspec
 from litestar import Controller, Request, get, post
 from litestar.datastructures import Cookie
 from litestar.params import FromQuery, URLEncodedBody
@@ -36,8 +35,13 @@ class LoginForm(msgspec.Struct):
 
 def _session_cookie(value: str, max_age: int) -> Cookie:
     return Cookie(
-        key=SESSION_COOKIE, value=value, max_age=max_age, httponly=True, samesite="lax",
-        secure=get_settings().security.cookie_secure, path="/",
+        key=SESSION_COOKIE,
+        value=value,
+        max_age=max_age,
+        httponly=True,
+        samesite="lax",
+        secure=get_settings().security.cookie_secure,
+        path="/",
     )
 
 
@@ -55,23 +59,36 @@ class PortalController(Controller):
     include_in_schema = False
 
     @get("/login", operation_id="portalLoginPage")
-    async def login_page(self, request: Request[Any, Any, Any], next: FromQuery[str] = "/") -> Template | Redirect:  # noqa: A002
+    async def login_page(
+        self, request: Request[Any, Any, Any], next: FromQuery[str] = "/"
+    ) -> Template | Redirect:
         if optional_principal(request) is not None:
             return Redirect(_safe_next(next))
         nonce = request.cookies.get(PRELOGIN_COOKIE) or secrets.token_urlsafe(24)
         response = page(
-            request, "login.html", csrf_token=csrf_token_for(get_settings().security.secret_key, nonce),
-            next=_safe_next(next), email="", error=None,
+            request,
+            "login.html",
+            csrf_token=csrf_token_for(get_settings().security.secret_key, nonce),
+            next=_safe_next(next),
+            email="",
+            error=None,
         )
         response.cookies.append(
-            Cookie(key=PRELOGIN_COOKIE, value=nonce, httponly=True, samesite="lax", path="/login",
-                   secure=get_settings().security.cookie_secure)
+            Cookie(
+                key=PRELOGIN_COOKIE,
+                value=nonce,
+                httponly=True,
+                samesite="lax",
+                path="/login",
+                secure=get_settings().security.cookie_secure,
+            )
         )
         return response
 
     @post("/login", operation_id="portalLogin", status_code=303)
     async def login(
-        self, request: Request[Any, Any, Any],
+        self,
+        request: Request[Any, Any, Any],
         data: URLEncodedBody[LoginForm],
     ) -> Template | Redirect:
         settings = get_settings().security
@@ -80,14 +97,24 @@ class PortalController(Controller):
         target = _safe_next(data.next)
 
         def again(error: str, status: int) -> Template:
-            return page(request, "login.html", status_code=status, csrf_token=expected or "", next=target,
-                        email=data.email, error=error)
+            return page(
+                request,
+                "login.html",
+                status_code=status,
+                csrf_token=expected or "",
+                next=target,
+                email=data.email,
+                error=error,
+            )
 
         if not tokens_match(data.csrf_token, expected):
             return again("expired", 403)
         try:
             session = await sign_in(
-                settings, data.email, data.password, ip=_client_ip(request),
+                settings,
+                data.email,
+                data.password,
+                ip=_client_ip(request),
                 user_agent=request.headers.get("user-agent", ""),
             )
         except RateLimited:
