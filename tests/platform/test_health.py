@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from retaguarda.settings import get_settings
 from tests.support.world import World
 
 
@@ -10,6 +11,8 @@ async def test_live_and_ready(world: World) -> None:
     ready = await client.get("/health/ready")
     assert ready.status_code == 200
     assert ready.json()["checks"]["database"] == "ok"
+    if get_settings().jobs.redis_url:
+        assert ready.json()["checks"]["redis"] == "ok"
 
 
 async def test_openapi_documents_every_operation(world: World) -> None:

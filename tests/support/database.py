@@ -27,6 +27,15 @@ async def recreate_postgres_database(url: str) -> None:
         await connection.close()
 
 
+async def drop_postgres_database(url: str) -> None:
+    parsed = urlparse(url)
+    connection = await asyncpg.connect(urlunparse(parsed._replace(path="/postgres")))
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{parsed.path.lstrip("/")}" WITH (FORCE)')
+    finally:
+        await connection.close()
+
+
 async def migrate() -> None:
     result = await run_forwards(app_name="all")
     assert result.success, result.message

@@ -1,0 +1,122 @@
+"""The `retaguarda` command on an empty database, and the standard library's `platform` left alone."""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+from retaguarda.settings import get_settings
+from tests.support.database import drop_postgres_database, recreate_postgres_database
+
+ROOT = Path(__file__).resolve().parents[2]
+CLI = [sys.executable, "-m", "retaguarda.cli"]
+
+
+def _run(args: list[str], env: dict[str, str], cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(args, env=env, cwd=cwd, capture_output=True, text=True, timeout=180, check=False)
+
+
+def _sqlite_env(tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    env["SQLITE_PATH"] = str(tmp_path / "fresh.sqlite3")
+    return env
+
+
+def test_standard_library_platform_module_is_not_shadowed(tmp_path: Path) -> None:
+    assert platform.system()  # inside the test run
+    for cwd in (ROOT, tmp_path):
+        result = _run(
+            [sys.executable, "-c", "import platform; print(platform.system())"], dict(os.environ), cwd
+        )
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.strip() == platform.system()
+
+
+def test_migrate_then_demo_on_an_empty_sqlite_file_twice(tmp_path: Path) -> None:
+    env = _sqlite_env(tmp_path)
+    migrated = _run([*CLI, "migrate"], env)
+    assert migrated.returncode == 0, migrated.stderr
+    assert "up to date" in migrated.stdout
+    for _ in range(2):  # loading the demo twice changes nothing
+        demo = _run([*CLI, "demo", "--no-serve"], env)
+        assert demo.returncode == 0, demo.stderr
+        assert "dono@paoquente.demo" in demo.stdout and "retaguarda-demo" in demo.stdout
+    import sqlite3
+
+    with sqlite3.connect(env["SQLITE_PATH"]) as db:
+        assert db.execute("select count(*) from tenant").fetchone() == (3,)
+        assert db.execute("select count(*) from app_user").fetchone() == (8,)
+        kinds = dict(db.execute("select slug, locale || '/' || currency || '/' || timezone from tenant"))
+    assert kinds["pao-quente"] == "pt_BR/BRL/America/Sao_Paulo"
+    assert kinds["iberica"] == "es/EUR/Europe/Madrid"
+
+
+def test_users_create_adds_a_member_and_rejects_an_unknown_tenant(tmp_path: Path) -> None:
+    env = _sqlite_env(tmp_path)
+    assert _run([*CLI, "demo", "--no-serve"], env).returncode == 0
+    created = _run(
+        [
+            *CLI,
+            "users",
+            "create",
+            "--email",
+            "nova@paoquente.demo",
+            "--name",
+            "Nova",
+            "--tenant",
+            "pao-quente",
+            "--role",
+            "client_member",
+            "--password",
+            "a long password",
+        ],
+        env,
+    )
+    assert created.returncode == 0, created.stderr
+    unknown = _run(
+        [
+            *CLI,
+            "users",
+            "create",
+            "--email",
+            "x@y.demo",
+            "--name",
+            "X",
+            "--tenant",
+            "nope",
+            "--role",
+            "operator",
+            "--password",
+            "a long password",
+        ],
+        env,
+    )
+    assert unknown.returncode != 0
+    assert "no tenant" in unknown.stderr
+
+
+@pytest.mark.postgres
+async def test_migrate_brings_an_empty_postgres_database_to_the_schema(tmp_path: Path) -> None:
+    base = get_settings().db.url.rsplit("/", 1)[0]
+    url = f"{base}/retaguarda_migrate_{uuid.uuid4().hex[:8]}"
+    await recreate_postgres_database(url)
+    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "x"}
+    result = _run([*CLI, "migrate"], env)
+    assert result.returncode == 0, result.stderr
+    import asyncpg
+
+    connection = await asyncpg.connect(url)
+    try:
+        tables = {r["tablename"] for r in await connection.fetch("select tablename from pg_tables")}
+        indexes = {r["indexname"] for r in await connection.fetch("select indexname from pg_indexes")}
+    finally:
+        await connection.close()
+        await drop_postgres_database(url)
+    assert {"tenant", "app_user", "membership", "api_key", "business_calendar", "kernel_outbox"} <= tables
+    assert {"membership_tenant_user", "api_key_tenant_name", "kernel_idempotency_key_tenant_key"} <= indexes

@@ -1,0 +1,88 @@
+"""The scoping helper on its own: conditions, 404 for the unreachable, and what Postgres is told."""
+
+from __future__ import annotations
+
+from uuid import uuid4
+
+import pytest
+
+from retaguarda.auth import ROLE_SCOPES, Principal, Role, TenantKind
+from retaguarda.db import is_postgres, transaction
+from retaguarda.errors import NotFound
+from retaguarda.tenancy import TenantContext, system_context, unit_of_work
+from tenants.tables import BusinessCalendar, Tenant
+from tests.support.world import World
+
+
+def _client_principal(tenant_id: object) -> Principal:
+    return Principal(
+        tenant_id=tenant_id,
+        tenant_kind=TenantKind.CLIENT,
+        role=Role.CLIENT_ADMIN,
+        via="session",  # type: ignore[arg-type]
+        scopes=ROLE_SCOPES[Role.CLIENT_ADMIN],
+        reachable_tenant_ids=frozenset({tenant_id}),  # type: ignore[arg-type]
+        locale="en",
+        timezone="UTC",
+    )
+
+
+async def test_every_statement_is_fenced_to_reachable_tenants(world: World) -> None:
+    ctx = TenantContext(_client_principal(world.client_a.id))
+    calendars = await ctx.select(BusinessCalendar)
+    assert {c["tenant_id"] for c in calendars} == {world.client_a.id}
+    assert await ctx.count(Tenant) == 1
+    b_calendar = (
+        await BusinessCalendar.objects().where(BusinessCalendar.tenant_id == world.client_b.id).first()
+    )
+    assert b_calendar is not None
+    with pytest.raises(NotFound):
+        await ctx.get(BusinessCalendar, b_calendar.id)
+    await ctx.update(BusinessCalendar, {BusinessCalendar.name: "renamed"})
+    await ctx.delete(BusinessCalendar).where(BusinessCalendar.id == b_calendar.id)
+    untouched = await BusinessCalendar.objects().where(BusinessCalendar.id == b_calendar.id).first()
+    assert untouched is not None and untouched.name == "Default"
+    with pytest.raises(NotFound):
+        await ctx.insert(BusinessCalendar(id=uuid4(), tenant_id=world.client_b.id, name="x", timezone="UTC"))
+
+
+async def test_an_empty_reach_matches_nothing(world: World) -> None:
+    principal = _client_principal(world.client_a.id)
+    nobody = TenantContext(
+        Principal(
+            **{**{f: getattr(principal, f) for f in principal.__slots__}, "reachable_tenant_ids": frozenset()}
+        )  # type: ignore[arg-type]
+    )
+    assert await nobody.count(Tenant) == 0
+    assert await system_context().count(Tenant) == 3
+    assert await system_context(world.client_b.id).count(Tenant) == 1
+
+
+async def test_unit_of_work_rolls_back_on_error(world: World) -> None:
+    class Boom(Exception):
+        pass
+
+    with pytest.raises(Boom):  # noqa: PT012 - the write and the failure belong in one unit of work
+        async with unit_of_work(_client_principal(world.client_a.id)) as ctx:
+            await ctx.insert(
+                BusinessCalendar(id=uuid4(), tenant_id=world.client_a.id, name="half", timezone="UTC")
+            )
+            raise Boom
+    assert await BusinessCalendar.count().where(BusinessCalendar.name == "half") == 0
+
+
+@pytest.mark.postgres
+async def test_unit_of_work_tells_postgres_the_scope_for_row_level_security(world: World) -> None:
+    assert is_postgres()
+    async with unit_of_work(_client_principal(world.client_a.id)):
+        rows = await Tenant.raw(
+            "SELECT current_setting('retaguarda.tenant_ids') AS ids, "
+            "current_setting('retaguarda.all_tenants') AS al"
+        )
+    assert rows == [{"ids": str(world.client_a.id), "al": "off"}]
+    async with unit_of_work(system_context().principal):
+        rows = await Tenant.raw("SELECT current_setting('retaguarda.all_tenants') AS al")
+    assert rows == [{"al": "on"}]
+    async with transaction():  # transaction-local: gone afterwards
+        rows = await Tenant.raw("SELECT current_setting('retaguarda.tenant_ids', true) AS ids")
+    assert rows[0]["ids"] in (None, "")
