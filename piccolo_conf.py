@@ -10,5 +10,7 @@ APP_REGISTRY = AppRegistry(
     apps=[
         "retaguarda.kernel.piccolo_app",
         "tenants.piccolo_app",
+        "staffing.piccolo_app",
+        "retaguarda.work.piccolo_app",
     ]
 )

@@ -26,6 +26,10 @@ from retaguarda.jobs import InProcessRunner
 from retaguarda.portal.controllers import PortalController
 from retaguarda.portal.rendering import STATIC_DIR, TEMPLATES_DIR
 from retaguarda.settings import Settings, get_settings
+from retaguarda.work.controllers import ROUTES as WORK_ROUTES
+from retaguarda.work.csv_controllers import ROUTES as CSV_IMPORT_ROUTES
+from retaguarda.work.webhook_controllers import ROUTES as WEBHOOK_ROUTES
+from staffing.controllers import ROUTES as STAFFING_ROUTES
 from tenants.controllers import ROUTES as TENANT_ROUTES
 from tenants.resolver import resolve_principal
 
@@ -34,6 +38,7 @@ log = logging.getLogger("retaguarda.app")
 
 def load_job_modules() -> None:
     """Register every domain's jobs (the kernel's registry is filled by these imports)."""
+    import retaguarda.work.tasks  # noqa: F401
     import tenants.tasks  # noqa: F401
 
 
@@ -149,6 +154,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             health_live,
             health_ready,
             *TENANT_ROUTES,
+            *STAFFING_ROUTES,
+            *WORK_ROUTES,
+            *WEBHOOK_ROUTES,
+            *CSV_IMPORT_ROUTES,
             PortalController,
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
         ],

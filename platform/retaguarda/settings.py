@@ -88,6 +88,12 @@ class StripeSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class WorkSettings:
+    lease_s: int
+    reap_every_s: int
+
+
+@dataclass(frozen=True, slots=True)
 class MailSettings:
     smtp_url: str
     sender: str
@@ -111,6 +117,7 @@ class Settings:
     security: SecuritySettings
     stripe: StripeSettings
     mail: MailSettings
+    work: WorkSettings
     server: ServerSettings
     # True when SECRET_KEY was not given: fine for the embedded demo (CSRF tokens change at each start);
     # `retaguarda serve` refuses it in full mode, where several processes must share one key.
@@ -153,6 +160,10 @@ def load_settings() -> Settings:
         mail=MailSettings(
             smtp_url=_env("SMTP_URL"),
             sender=_env("MAIL_FROM", "Retaguarda <no-reply@localhost>"),
+        ),
+        work=WorkSettings(
+            lease_s=_env_int("WORK_LEASE_S", 300),
+            reap_every_s=_env_int("WORK_REAP_EVERY_S", 5),
         ),
         server=ServerSettings(
             host=_env("HOST", "127.0.0.1"),

@@ -124,8 +124,33 @@ def _tenant_owned_tables() -> list[str]:
 
 
 def _unscoped_queries(text: str, tables: list[str]) -> list[str]:
-    pattern = re.compile(rf"\b({'|'.join(tables)})\.{QUERY_METHODS}\(")
-    return [line.strip() for line in text.splitlines() if pattern.search(line) and not OPT_OUT.search(line)]
+    """Calls like ``Membership.select(...)`` whose lines (the whole call, however it is wrapped) carry no
+    ``# scope:`` opt-out."""
+    methods = set(QUERY_METHODS.strip("()").split("|"))
+    lines = text.splitlines()
+    tree = ast.parse(text)
+    parents = {child: parent for parent in ast.walk(tree) for child in ast.iter_child_nodes(parent)}
+    found = []
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in methods
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id in tables
+        ):
+            # The whole chained statement (``await X.select(...).where(...).first()``), however it is wrapped.
+            outer: ast.AST = node
+            while isinstance(parents.get(outer), ast.Attribute | ast.Call | ast.Await):
+                outer = parents[outer]
+            first = node.lineno - 1
+            # A comment line right above the statement counts too (formatters move trailing comments).
+            if first > 0 and lines[first - 1].strip().startswith("#"):
+                first -= 1
+            span = lines[first : (getattr(outer, "end_lineno", None) or node.lineno)]
+            if not any(OPT_OUT.search(line) for line in span):
+                found.append(lines[node.lineno - 1].strip())
+    return found
 
 
 @pytest.mark.usefixtures("database")

@@ -12,6 +12,7 @@ from retaguarda.app import create_app, running_services
 from retaguarda.db import is_postgres, start_database, stop_database
 from retaguarda.settings import get_settings
 from tests.support.database import empty_all_tables, migrate, recreate_postgres_database
+from tests.support.work import Floor, build_floor
 from tests.support.world import World, build_world
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -65,3 +66,8 @@ async def world(app: Litestar) -> AsyncIterator[World]:
 @pytest.fixture(scope="session")
 def engine_name() -> str:
     return "postgres" if is_postgres() else "sqlite"
+
+
+@pytest.fixture
+async def floor(world: World) -> Floor:
+    return await build_floor(world)

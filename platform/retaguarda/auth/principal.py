@@ -38,6 +38,8 @@ class Scope(StrEnum):
     CALENDARS_WRITE = "calendars:write"
     TASKS_READ = "tasks:read"
     TASKS_WRITE = "tasks:write"
+    STAFFING_READ = "staffing:read"
+    STAFFING_WRITE = "staffing:write"
 
 
 _ALL_SCOPES = frozenset(Scope)
@@ -49,7 +51,7 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
     Role.ACCOUNT_MANAGER: _ALL_SCOPES - {Scope.API_KEYS_WRITE},
     Role.SUPERVISOR: _READ_SCOPES | {Scope.TASKS_WRITE},
     Role.OPERATOR: frozenset({Scope.TENANTS_READ, Scope.TASKS_READ, Scope.TASKS_WRITE, Scope.CALENDARS_READ}),
-    Role.CLIENT_ADMIN: _ALL_SCOPES,
+    Role.CLIENT_ADMIN: _ALL_SCOPES - {Scope.STAFFING_READ, Scope.STAFFING_WRITE},
     Role.CLIENT_MEMBER: frozenset(
         {Scope.TENANTS_READ, Scope.TASKS_READ, Scope.TASKS_WRITE, Scope.CALENDARS_READ, Scope.USERS_READ}
     ),

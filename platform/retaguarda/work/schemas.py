@@ -1,0 +1,230 @@
+"""Wire shapes of the work API (camelCase, unknown fields rejected)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+import msgspec
+from msgspec import UNSET, Meta, UnsetType
+
+from retaguarda.wire import WireStruct
+from retaguarda.work.fields import FieldSpec
+
+Code = Annotated[str, Meta(pattern=r"^[a-z0-9][a-z0-9_.-]{0,59}$")]
+Priority = Annotated[int, Meta(ge=1, le=4, description="1 low, 2 normal, 3 high, 4 urgent")]
+LocaleNames = Annotated[dict[str, Annotated[str, Meta(min_length=1, max_length=200)]], Meta(min_length=1)]
+Body = Annotated[str, Meta(min_length=1, max_length=10000)]
+
+
+class TaskStatus(StrEnum):
+    QUEUED = "queued"
+    CLAIMED = "claimed"
+    WAITING_ON_CLIENT = "waiting_on_client"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+# ---- task types and queues ----------------------------------------------------------------------------
+
+
+class TaskTypeCreate(WireStruct):
+    code: Code
+    names: LocaleNames
+    fields: list[FieldSpec] = msgspec.field(default_factory=list)
+    family: Annotated[str, Meta(max_length=40)] = ""
+    required_skill_id: UUID | None = None
+    default_priority: Priority = 2
+    expected_handle_s: Annotated[int, Meta(ge=1, le=7 * 24 * 3600)] = 600
+    unit_price_minor: Annotated[int, Meta(ge=0)] | None = None
+    tenant_id: UUID | None = None
+
+
+class TaskTypeFromTemplate(WireStruct):
+    template: Annotated[str, Meta(min_length=1, max_length=60)]
+    code: Code | None = None
+    tenant_id: UUID | None = None
+
+
+class TaskTypeUpdate(WireStruct):
+    names: LocaleNames | UnsetType = UNSET
+    fields: list[FieldSpec] | UnsetType = UNSET
+    required_skill_id: UUID | UnsetType | None = UNSET
+    default_priority: Priority | UnsetType = UNSET
+    expected_handle_s: Annotated[int, Meta(ge=1, le=7 * 24 * 3600)] | UnsetType = UNSET
+    unit_price_minor: Annotated[int, Meta(ge=0)] | UnsetType | None = UNSET
+    active: bool | UnsetType = UNSET
+
+
+class TaskTypeRead(WireStruct):
+    id: UUID
+    tenant_id: UUID
+    code: str
+    names: dict[str, str]
+    fields: list[FieldSpec]
+    family: str
+    required_skill_id: UUID | None
+    default_priority: int
+    expected_handle_s: int
+    unit_price_minor: int | None
+    active: bool
+    created_at: datetime
+
+
+class TaskTypePage(WireStruct):
+    items: list[TaskTypeRead]
+    next_cursor: str | None = None
+
+
+class QueueCreate(WireStruct):
+    code: Code
+    name: Annotated[str, Meta(min_length=1, max_length=200)]
+    pool_ids: list[UUID] = msgspec.field(default_factory=list)
+    tenant_id: UUID | None = None
+
+
+class QueueUpdate(WireStruct):
+    name: Annotated[str, Meta(min_length=1, max_length=200)] | UnsetType = UNSET
+    pool_ids: list[UUID] | UnsetType = UNSET
+
+
+class QueueRead(WireStruct):
+    id: UUID
+    tenant_id: UUID
+    code: str
+    name: str
+    pool_ids: list[UUID]
+    created_at: datetime
+
+
+class QueuePage(WireStruct):
+    items: list[QueueRead]
+    next_cursor: str | None = None
+
+
+# ---- tasks --------------------------------------------------------------------------------------------
+
+
+class TaskCreate(WireStruct):
+    task_type: Annotated[str, Meta(min_length=1, max_length=60, description="The task type's code.")]
+    payload: dict[str, Any] = msgspec.field(default_factory=dict)
+    queue: Annotated[str, Meta(min_length=1, max_length=60)] | None = None
+    priority: Priority | None = None
+    external_ref: Annotated[str, Meta(min_length=1, max_length=200)] | None = None
+    title: Annotated[str, Meta(max_length=300)] | None = None
+    # Provider staff submit on behalf of a client; a client's own calls always land in its tenant.
+    tenant_id: UUID | None = None
+
+
+class TaskRead(WireStruct):
+    id: UUID
+    tenant_id: UUID
+    queue_id: UUID
+    task_type_id: UUID
+    external_ref: str | None
+    title: str
+    payload: dict[str, Any]
+    priority: int
+    status: TaskStatus
+    assignee_id: UUID | None
+    lease_expires_at: datetime | None
+    fencing_token: int
+    due_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    completed_at: datetime | None
+
+
+class TaskPage(WireStruct):
+    items: list[TaskRead]
+    next_cursor: str | None = None
+
+
+class TaskEventRead(WireStruct):
+    id: UUID
+    kind: str
+    at: datetime
+    actor_user_id: UUID | None
+    operator_id: UUID | None
+    data: dict[str, Any]
+
+
+class CommentRead(WireStruct):
+    id: UUID
+    side: Literal["client", "provider"]
+    author_id: UUID | None
+    body: str
+    created_at: datetime
+
+
+class TaskDetail(WireStruct):
+    task: TaskRead
+    events: list[TaskEventRead]
+    comments: list[CommentRead]
+
+
+class CommentCreate(WireStruct):
+    body: Body
+
+
+# ---- the operator's loop -----------------------------------------------------------------------------
+
+
+class Lease(WireStruct):
+    """What an operator holds: the task, its fencing token and when the lease runs out."""
+
+    task: TaskRead
+    fencing_token: int
+    lease_expires_at: datetime
+
+
+class LeaseCall(WireStruct):
+    """Every call on a held task carries the token the claim gave; an older one means the lease was lost."""
+
+    fencing_token: int
+
+
+class AskClient(WireStruct):
+    fencing_token: int
+    question: Body
+
+
+class Reassign(WireStruct):
+    operator_id: UUID | None = None
+
+
+# ---- time ---------------------------------------------------------------------------------------------
+
+
+class TimeEntryRead(WireStruct):
+    id: UUID
+    tenant_id: UUID
+    task_id: UUID
+    operator_id: UUID
+    started_at: datetime
+    ended_at: datetime | None
+    seconds: int
+    source: Literal["auto", "manual"]
+    reason: str
+    billable: bool
+    corrects_id: UUID | None
+    invoiced: bool
+
+
+class TimeEntryPage(WireStruct):
+    items: list[TimeEntryRead]
+    next_cursor: str | None = None
+
+
+class TimeCorrection(WireStruct):
+    """A supervisor's correction: a manual entry that replaces (``correctsId``) or adds to captured time."""
+
+    task_id: UUID
+    operator_id: UUID
+    started_at: datetime
+    ended_at: datetime
+    reason: Annotated[str, Meta(min_length=3, max_length=1000)]
+    billable: bool = True
+    corrects_id: UUID | None = None

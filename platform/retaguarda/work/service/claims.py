@@ -1,0 +1,376 @@
+"""Claim and lease: the operator's loop.
+
+A claim takes the next task an operator may work — a queue one of its pools serves through a membership active
+now, a skill it holds, capacity left — in the order due time, priority, age. It is one UPDATE whose subquery
+locks the chosen row with ``FOR UPDATE SKIP LOCKED`` on Postgres (concurrent claimers skip each other's row
+instead of waiting for it) and locks the operator's row so its capacity cannot be overrun by its own parallel
+calls. On SQLite the single writer gives the same guarantee.
+
+Every claim raises the task's fencing token. Heartbeat, release, asking the client and completion are
+conditional UPDATEs on (task, holder, token, live lease): a call from a holder that lost the lease (it
+expired, or a supervisor reassigned the task) changes nothing and answers 409.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID, uuid4
+
+from retaguarda.db import is_postgres
+from retaguarda.errors import Conflict, FieldError, Forbidden, InvalidInput
+from retaguarda.i18n import N_
+from retaguarda.jobs import enqueue
+from retaguarda.settings import get_settings
+from retaguarda.tenancy import TenantContext
+from retaguarda.work.schemas import Lease, TaskStatus
+from retaguarda.work.service.common import now, positional, record_event, task_read
+from retaguarda.work.service.tasks import get_task_row
+from retaguarda.work.service.time import close_open_entry, open_entry
+from retaguarda.work.tables import Task, TaskComment
+from staffing.service.roster import operator_for_user
+from staffing.tables import Operator
+
+CLAIM_SQL = """
+UPDATE task SET
+    status = 'claimed', assignee_id = {op}, lease_expires_at = {lease}, heartbeat_at = {now},
+    fencing_token = fencing_token + 1, first_claimed_at = COALESCE(first_claimed_at, {now}),
+    preferred_operator_id = NULL, preferred_until = NULL, updated_at = {now}
+WHERE id = (
+    SELECT t.id FROM task t
+    WHERE t.status = 'queued'
+      AND t.queue_id IN (
+          SELECT qp.queue_id FROM queue_pool qp
+          JOIN pool_membership pm ON pm.pool_id = qp.pool_id
+          WHERE pm.operator_id = {op} AND pm.valid_from <= {now}
+            AND (pm.valid_until IS NULL OR pm.valid_until > {now}))
+      AND (t.required_skill_id IS NULL
+           OR t.required_skill_id IN (SELECT os.skill_id FROM operator_skill os WHERE os.operator_id = {op}))
+      AND (t.preferred_until IS NULL OR t.preferred_until <= {now} OR t.preferred_operator_id = {op})
+      AND EXISTS (
+          SELECT 1 FROM operator o
+          WHERE o.id = {op} AND o.status = 'available'
+            AND o.capacity > (
+                SELECT count(*) FROM task h WHERE h.assignee_id = {op} AND h.status = 'claimed'))
+    ORDER BY t.due_at ASC NULLS LAST, t.priority DESC, t.created_at ASC, t.id ASC
+    LIMIT 1
+    {lock}
+)
+RETURNING *
+"""
+# Serialises one operator's own concurrent claims, so two of them cannot both see capacity left.
+LOCK_OPERATOR_SQL = "SELECT id FROM operator WHERE id = {} FOR UPDATE"
+
+
+class LeaseLost(Conflict):
+    code = "lease_lost"
+    title = N_("You no longer hold this task.")
+
+
+def lease_duration() -> timedelta:
+    return timedelta(seconds=get_settings().work.lease_s)
+
+
+async def current_operator(ctx: TenantContext) -> UUID:
+    """The caller's operator id; a provider user without an operator record may not work tasks."""
+    principal = ctx.principal
+    if principal.user_id is None or not principal.is_provider:
+        raise Forbidden("Only operators work tasks.")
+    operator = await operator_for_user(ctx, principal.user_id)
+    if operator is None:
+        raise Forbidden("You are not set up as an operator.")
+    return operator.id
+
+
+def _lease(row: dict[str, Any]) -> Lease:
+    return Lease(
+        task=task_read(row), fencing_token=row["fencing_token"], lease_expires_at=row["lease_expires_at"]
+    )
+
+
+async def claim_next_task(ctx: TenantContext) -> Lease | None:
+    operator_id = await current_operator(ctx)
+    stamp = now()
+    postgres = is_postgres()
+    if postgres:
+        await Operator.raw(LOCK_OPERATOR_SQL, operator_id)  # scope: the caller's own operator row
+    sql, args = positional(
+        CLAIM_SQL,
+        op=operator_id,
+        lease=stamp + lease_duration(),
+        now=stamp,
+        lock="FOR UPDATE SKIP LOCKED" if postgres else "",
+    )
+    rows = await Task.raw(sql, *args)  # scope: the operator's pools decide which clients' tasks it may take
+    if not rows:
+        return None
+    row = rows[0]
+    await open_entry(row["tenant_id"], row["id"], operator_id, stamp)
+    await record_event(
+        row["tenant_id"],
+        row["id"],
+        "claimed",
+        at=stamp,
+        actor_user_id=ctx.principal.user_id,
+        operator_id=operator_id,
+        fencing_token=row["fencing_token"],
+    )
+    await enqueue("work.task_event", tenant_id=row["tenant_id"], task_id=str(row["id"]), event="task.claimed")
+    return _lease(row)
+
+
+async def _held(ctx: TenantContext, task_id: UUID, fencing_token: int) -> tuple[dict[str, Any], UUID]:
+    """The task as the caller holds it, or LeaseLost (409). Unknown or unreachable tasks are 404."""
+    operator_id = await current_operator(ctx)
+    row = await get_task_row(ctx, task_id)
+    if (
+        row["status"] != TaskStatus.CLAIMED
+        or row["assignee_id"] != operator_id
+        or row["fencing_token"] != fencing_token
+        or row["lease_expires_at"] is None
+        or row["lease_expires_at"] <= now()
+    ):
+        raise LeaseLost()
+    return row, operator_id
+
+
+def _holder_condition(task_id: UUID, operator_id: UUID, fencing_token: int, stamp: datetime) -> Any:
+    return (
+        (Task.id == task_id)
+        & (Task.assignee_id == operator_id)
+        & (Task.fencing_token == fencing_token)
+        & (Task.status == TaskStatus.CLAIMED.value)
+        & (Task.lease_expires_at > stamp)
+    )
+
+
+async def _transition(
+    ctx: TenantContext, task_id: UUID, fencing_token: int, values: dict[Any, Any]
+) -> tuple[dict[str, Any], UUID, datetime]:
+    _, operator_id = await _held(ctx, task_id, fencing_token)
+    stamp = now()
+    changed = (
+        await ctx.update(Task, {**values, Task.updated_at: stamp})
+        .where(_holder_condition(task_id, operator_id, fencing_token, stamp))
+        .returning(*Task.all_columns())
+    )
+    if not changed:
+        raise LeaseLost()  # lost between the read and the write (the reaper or a supervisor got there first)
+    return changed[0], operator_id, stamp
+
+
+async def heartbeat(ctx: TenantContext, task_id: UUID, fencing_token: int) -> Lease:
+    stamp = now()
+    row, _, _ = await _transition(
+        ctx,
+        task_id,
+        fencing_token,
+        {Task.lease_expires_at: stamp + lease_duration(), Task.heartbeat_at: stamp},
+    )
+    return _lease(row)
+
+
+async def release(ctx: TenantContext, task_id: UUID, fencing_token: int) -> None:
+    """Hand a task back to the queue unfinished."""
+    row, operator_id, stamp = await _transition(
+        ctx,
+        task_id,
+        fencing_token,
+        {
+            Task.status: TaskStatus.QUEUED.value,
+            Task.assignee_id: None,
+            Task.lease_expires_at: None,
+        },
+    )
+    await close_open_entry(row["id"], operator_id, stamp)
+    await record_event(
+        row["tenant_id"],
+        task_id,
+        "released",
+        at=stamp,
+        actor_user_id=ctx.principal.user_id,
+        operator_id=operator_id,
+        fencing_token=fencing_token,
+    )
+    await enqueue("work.task_event", tenant_id=row["tenant_id"], task_id=str(task_id), event="task.released")
+
+
+async def ask_client(ctx: TenantContext, task_id: UUID, fencing_token: int, question: str) -> None:
+    """Pause the task on a question to the client; the answer brings it back to this operator first."""
+    operator_id = await current_operator(ctx)
+    row, _, stamp = await _transition(
+        ctx,
+        task_id,
+        fencing_token,
+        {
+            Task.status: TaskStatus.WAITING_ON_CLIENT.value,
+            Task.assignee_id: None,
+            Task.lease_expires_at: None,
+            Task.preferred_operator_id: operator_id,
+        },
+    )
+    await close_open_entry(row["id"], operator_id, stamp)
+    await ctx.insert(
+        TaskComment(
+            id=uuid4(),
+            tenant_id=row["tenant_id"],
+            task_id=task_id,
+            author_id=ctx.principal.user_id,
+            side="provider",
+            body=question,
+            created_at=stamp,
+        )
+    )
+    await record_event(
+        row["tenant_id"],
+        task_id,
+        "paused",
+        at=stamp,
+        actor_user_id=ctx.principal.user_id,
+        operator_id=operator_id,
+        fencing_token=fencing_token,
+        data={"reason": "waiting_on_client"},
+    )
+    await enqueue(
+        "work.task_event", tenant_id=row["tenant_id"], task_id=str(task_id), event="task.waiting_on_client"
+    )
+
+
+async def complete(ctx: TenantContext, task_id: UUID, fencing_token: int) -> None:
+    row, operator_id, stamp = await _transition(
+        ctx,
+        task_id,
+        fencing_token,
+        {
+            Task.status: TaskStatus.DONE.value,
+            Task.lease_expires_at: None,
+            Task.completed_at: now(),
+        },
+    )
+    await close_open_entry(row["id"], operator_id, stamp)
+    await record_event(
+        row["tenant_id"],
+        task_id,
+        "completed",
+        at=stamp,
+        actor_user_id=ctx.principal.user_id,
+        operator_id=operator_id,
+        fencing_token=fencing_token,
+    )
+    await enqueue("work.task_event", tenant_id=row["tenant_id"], task_id=str(task_id), event="task.completed")
+
+
+async def held_leases(ctx: TenantContext) -> list[Lease]:
+    """The tasks the calling operator holds now (after a reload, or one a supervisor gave it)."""
+    operator_id = await current_operator(ctx)
+    rows = (
+        await ctx.select(Task)
+        .where(
+            (Task.assignee_id == operator_id)
+            & (Task.status == TaskStatus.CLAIMED.value)
+            & (Task.lease_expires_at > now())
+        )
+        .order_by(Task.updated_at)
+    )
+    return [_lease(row) for row in rows]
+
+
+async def reassign(ctx: TenantContext, task_id: UUID, operator_id: UUID | None) -> Lease | None:
+    """A supervisor takes a task from its holder: back to the queue, or straight to another operator. The
+    token moves on either way, so the former holder's next call is refused."""
+    row = await get_task_row(ctx, task_id)
+    if row["status"] not in (TaskStatus.QUEUED, TaskStatus.CLAIMED):
+        raise Conflict("Only queued or claimed tasks can be reassigned.")
+    if operator_id is not None and not await Operator.exists().where(
+        Operator.id == operator_id
+    ):  # scope: roster
+        raise InvalidInput(errors=[FieldError("operatorId", "not_found", "No such operator.")])
+    stamp = now()
+    previous = row["assignee_id"] if row["status"] == TaskStatus.CLAIMED else None
+    values: dict[Any, Any] = {
+        Task.fencing_token: row["fencing_token"] + 1,
+        Task.updated_at: stamp,
+        Task.preferred_operator_id: None,
+        Task.preferred_until: None,
+    }
+    if operator_id is None:
+        values |= {Task.status: TaskStatus.QUEUED.value, Task.assignee_id: None, Task.lease_expires_at: None}
+    else:
+        values |= {
+            Task.status: TaskStatus.CLAIMED.value,
+            Task.assignee_id: operator_id,
+            Task.lease_expires_at: stamp + lease_duration(),
+            Task.heartbeat_at: stamp,
+            Task.first_claimed_at: row["first_claimed_at"] or stamp,
+        }
+    changed = (
+        await ctx.update(Task, values)
+        .where((Task.id == task_id) & (Task.fencing_token == row["fencing_token"]))
+        .returning(*Task.all_columns())
+    )
+    if not changed:
+        raise Conflict("The task changed meanwhile; try again.")
+    if previous is not None:
+        await close_open_entry(task_id, previous, stamp)
+    if operator_id is not None:
+        await open_entry(row["tenant_id"], task_id, operator_id, stamp)
+    await record_event(
+        row["tenant_id"],
+        task_id,
+        "reassigned",
+        at=stamp,
+        actor_user_id=ctx.principal.user_id,
+        operator_id=operator_id,
+        fencing_token=changed[0]["fencing_token"],
+        data={"from": str(previous) if previous else None, "to": str(operator_id) if operator_id else None},
+    )
+    return _lease(changed[0]) if operator_id is not None else None
+
+
+async def reap_expired_leases(limit: int = 500) -> int:
+    """Return tasks whose lease ran out to the queue. The holder's time ends at its last sign of life."""
+    stamp = now()
+    query = (
+        Task.select(  # scope: the reaper is system work across every client
+            Task.id, Task.tenant_id, Task.assignee_id, Task.fencing_token, Task.heartbeat_at
+        )
+        .where((Task.status == TaskStatus.CLAIMED.value) & (Task.lease_expires_at <= stamp))
+        .limit(limit)
+    )
+    if is_postgres():
+        query = query.lock_rows("UPDATE", skip_locked=True)
+    reaped = 0
+    for row in await query:
+        changed = (
+            await Task.update(
+                {  # scope: system work, the row found just above
+                    Task.status: TaskStatus.QUEUED.value,
+                    Task.assignee_id: None,
+                    Task.lease_expires_at: None,
+                    Task.updated_at: stamp,
+                }
+            )
+            .where(
+                (Task.id == row["id"])
+                & (Task.fencing_token == row["fencing_token"])
+                & (Task.status == TaskStatus.CLAIMED.value)
+            )
+            .returning(Task.id)
+        )
+        if not changed:
+            continue
+        reaped += 1
+        if row["assignee_id"] is not None:
+            await close_open_entry(row["id"], row["assignee_id"], row["heartbeat_at"] or stamp)
+        await record_event(
+            row["tenant_id"],
+            row["id"],
+            "lease_expired",
+            at=stamp,
+            operator_id=row["assignee_id"],
+            fencing_token=row["fencing_token"],
+        )
+        await enqueue(
+            "work.task_event", tenant_id=row["tenant_id"], task_id=str(row["id"]), event="task.lease_expired"
+        )
+    return reaped

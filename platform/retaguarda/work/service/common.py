@@ -1,0 +1,101 @@
+"""Small pieces every work service uses: the owning tenant of a write, task events, reads of rows."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+from retaguarda.auth import TenantKind
+from retaguarda.errors import FieldError, InvalidInput
+from retaguarda.tenancy import TenantContext
+from retaguarda.work.schemas import TaskRead, TaskStatus
+from retaguarda.work.tables import TaskEvent
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def owning_tenant(ctx: TenantContext, requested: UUID | None) -> UUID:
+    """The client tenant a write lands in: a client's own, or the one provider staff name (and may reach)."""
+    principal = ctx.principal
+    if principal.tenant_kind is TenantKind.CLIENT:
+        return principal.tenant_id
+    if requested is None:
+        raise InvalidInput(errors=[FieldError("tenantId", "required", "Name the client tenant.")])
+    ctx.require(requested)
+    return requested
+
+
+def loads(value: Any) -> Any:
+    """A JSON column's value (Piccolo hands JSON back as text unless asked otherwise)."""
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+async def record_event(
+    tenant_id: UUID,
+    task_id: UUID,
+    kind: str,
+    *,
+    at: datetime | None = None,
+    actor_user_id: UUID | None = None,
+    operator_id: UUID | None = None,
+    fencing_token: int = 0,
+    data: dict[str, Any] | None = None,
+) -> None:
+    """Append to a task's history (callers have already scoped the task itself)."""
+    await TaskEvent.insert(  # scope: the caller scoped the task
+        TaskEvent(
+            id=uuid4(),
+            tenant_id=tenant_id,
+            task_id=task_id,
+            kind=kind,
+            at=at or now(),
+            actor_user_id=actor_user_id,
+            operator_id=operator_id,
+            fencing_token=fencing_token,
+            data=data or {},
+        )
+    )
+
+
+def task_read(row: dict[str, Any]) -> TaskRead:
+    return TaskRead(
+        id=row["id"],
+        tenant_id=row["tenant_id"],
+        queue_id=row["queue_id"],
+        task_type_id=row["task_type_id"],
+        external_ref=row["external_ref"],
+        title=row["title"],
+        payload=loads(row["payload"]) or {},
+        priority=row["priority"],
+        status=TaskStatus(row["status"]),
+        assignee_id=row["assignee_id"],
+        lease_expires_at=row["lease_expires_at"],
+        fencing_token=row["fencing_token"],
+        due_at=row["due_at"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        completed_at=row["completed_at"],
+    )
+
+
+def positional(sql: str, **values: Any) -> tuple[str, list[Any]]:
+    """Named ``{name}`` placeholders → Piccolo's positional ``{}`` with the values in order (a value used
+    three times is passed three times). A value that is a plain ``str`` under a name starting with ``lock``
+    is SQL text, not a parameter (the engine-specific locking clause)."""
+    pieces: list[str] = []
+    args: list[Any] = []
+    rest = sql
+    while "{" in rest:
+        head, _, tail = rest.partition("{")
+        name, _, rest = tail.partition("}")
+        if name.startswith("lock"):
+            pieces.append(head + values[name])
+            continue
+        pieces.append(head + "{}")
+        args.append(values[name])
+    pieces.append(rest)
+    return "".join(pieces), args

@@ -1,0 +1,110 @@
+"""Intake: a task is validated against its type, stored, and its `created` event and outbox rows are written
+in the same transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID, uuid4
+
+from retaguarda.errors import Conflict, FieldError, InvalidInput
+from retaguarda.jobs import enqueue
+from retaguarda.tenancy import TenantContext
+from retaguarda.work.fields import validate_payload
+from retaguarda.work.schemas import TaskCreate, TaskRead, TaskTypeRead
+from retaguarda.work.service.catalog import find_queue, find_task_type
+from retaguarda.work.service.common import now, owning_tenant, record_event, task_read
+from retaguarda.work.tables import Task
+from tenants.tables import Tenant
+
+DEFAULT_QUEUE = "default"
+
+
+async def _tenant_currency(ctx: TenantContext, tenant_id: UUID) -> str:
+    row = await ctx.select(Tenant, Tenant.currency).where(Tenant.id == tenant_id).first()
+    return str(row["currency"]) if row else "USD"
+
+
+def _title(data_title: str | None, task_type: TaskTypeRead, payload: dict[str, Any]) -> str:
+    if data_title:
+        return data_title
+    for spec in task_type.fields:
+        value = payload.get(spec.key)
+        if isinstance(value, str) and spec.kind in {"text", "email"}:
+            return f"{task_type.names.get('en', task_type.code)}: {value}"[:300]
+    return task_type.names.get("en", task_type.code)[:300]
+
+
+async def prepare_task(
+    ctx: TenantContext,
+    tenant_id: UUID,
+    data: TaskCreate,
+    *,
+    currency: str,
+    lenient_strings: bool = False,
+    types: dict[str, TaskTypeRead] | None = None,
+    queues: dict[str, dict[str, Any]] | None = None,
+) -> Task:
+    """A validated, unsaved task; raises InvalidInput with one error per bad field."""
+    task_type = types.get(data.task_type) if types is not None else None
+    if task_type is None:
+        task_type = await find_task_type(ctx, tenant_id, data.task_type)
+        if types is not None and task_type is not None:
+            types[data.task_type] = task_type
+    if task_type is None or not task_type.active:
+        raise InvalidInput(
+            errors=[FieldError("taskType", "not_found", "No active task type with this code.")]
+        )
+    queue_code = data.queue or DEFAULT_QUEUE
+    queue = queues.get(queue_code) if queues is not None else None
+    if queue is None:
+        queue = await find_queue(ctx, tenant_id, queue_code)
+        if queues is not None and queue is not None:
+            queues[queue_code] = queue
+    errors: list[FieldError] = []
+    if queue is None:
+        errors.append(FieldError("queue", "not_found", f"No queue with the code {queue_code!r}."))
+    payload, field_errors = validate_payload(
+        task_type.fields, data.payload, currency=currency, lenient_strings=lenient_strings
+    )
+    errors.extend(field_errors)
+    if errors:
+        raise InvalidInput(errors=errors)
+    assert queue is not None
+    stamp = now()
+    return Task(
+        id=uuid4(),
+        tenant_id=tenant_id,
+        queue_id=queue["id"],
+        task_type_id=task_type.id,
+        external_ref=data.external_ref,
+        title=_title(data.title, task_type, payload),
+        payload=payload,
+        priority=data.priority or task_type.default_priority,
+        status="queued",
+        required_skill_id=task_type.required_skill_id,
+        created_at=stamp,
+        updated_at=stamp,
+        created_by=ctx.principal.user_id,
+    )
+
+
+async def create_task(ctx: TenantContext, data: TaskCreate) -> TaskRead:
+    tenant_id = owning_tenant(ctx, data.tenant_id)
+    task = await prepare_task(ctx, tenant_id, data, currency=await _tenant_currency(ctx, tenant_id))
+    if data.external_ref and await ctx.exists(Task).where(
+        (Task.tenant_id == tenant_id) & (Task.external_ref == data.external_ref)
+    ):
+        raise Conflict(
+            errors=[FieldError("externalRef", "taken", "A task with this external reference exists.")]
+        )
+    await ctx.insert(task)
+    await task_created(task, ctx.principal.user_id)
+    row = await ctx.select(Task).where(Task.id == task.id).first()
+    assert row is not None
+    return task_read(row)
+
+
+async def task_created(task: Task, actor_user_id: UUID | None) -> None:
+    """The history and the outbox of a new task (the same transaction as its insert)."""
+    await record_event(task.tenant_id, task.id, "created", at=task.created_at, actor_user_id=actor_user_id)
+    await enqueue("work.task_event", tenant_id=task.tenant_id, task_id=str(task.id), event="task.created")

@@ -1,0 +1,195 @@
+"""Reading tasks: lists with filters and cursor pages, the detail with its history, and the conversation."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+from piccolo.custom_types import Combinable
+
+from retaguarda.auth import Role
+from retaguarda.errors import Conflict, NotFound
+from retaguarda.jobs import enqueue
+from retaguarda.tenancy import TenantContext
+from retaguarda.wire import MAX_PAGE_SIZE, decode_cursor, encode_cursor
+from retaguarda.work.schemas import CommentRead, TaskDetail, TaskEventRead, TaskRead, TaskStatus
+from retaguarda.work.service.common import loads, now, record_event, task_read
+from retaguarda.work.tables import QueuePool, Task, TaskComment, TaskEvent
+from staffing.tables import Operator, PoolMembership
+
+# After a client answers, the task waits this long for the operator who asked before anyone may take it.
+PREFERRED_FOR_S = 15 * 60
+
+
+async def operator_reach(ctx: TenantContext) -> Combinable | None:
+    """For an operator: only tasks of queues its pools serve now, and the tasks it holds. None for others."""
+    principal = ctx.principal
+    if principal.role is not Role.OPERATOR or principal.user_id is None:
+        return None
+    # scope: the caller's own operator record
+    operator = await Operator.select(Operator.id).where(Operator.user_id == principal.user_id).first()
+    if operator is None:
+        return Task.id.is_null()  # not set up as an operator: nothing
+    at = now()
+    pools = await PoolMembership.select(
+        PoolMembership.pool_id
+    ).where(  # scope: the operator's own memberships
+        (PoolMembership.operator_id == operator["id"])
+        & (PoolMembership.valid_from <= at)
+        & (PoolMembership.valid_until.is_null() | (PoolMembership.valid_until > at))
+    )
+    pool_ids = [p["pool_id"] for p in pools]
+    queue_ids = (
+        [
+            q["queue_id"]
+            for q in await ctx.select(QueuePool, QueuePool.queue_id).where(QueuePool.pool_id.is_in(pool_ids))
+        ]
+        if pool_ids
+        else []
+    )
+    held: Combinable = Task.assignee_id == operator["id"]
+    return (Task.queue_id.is_in(queue_ids) | held) if queue_ids else held
+
+
+async def list_tasks(
+    ctx: TenantContext,
+    *,
+    status: TaskStatus | None = None,
+    queue_id: UUID | None = None,
+    task_type_id: UUID | None = None,
+    priority: int | None = None,
+    created_from: datetime | None = None,
+    created_to: datetime | None = None,
+    text: str | None = None,
+    tenant_id: UUID | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> tuple[list[TaskRead], str | None]:
+    """Newest first."""
+    query = ctx.select(Task)
+    reach = await operator_reach(ctx)
+    if reach is not None:
+        query = query.where(reach)
+    for column, value in (
+        (Task.status, status),
+        (Task.queue_id, queue_id),
+        (Task.task_type_id, task_type_id),
+        (Task.priority, priority),
+        (Task.tenant_id, tenant_id),
+    ):
+        if value is not None:
+            query = query.where(column == value)
+    if created_from is not None:
+        query = query.where(Task.created_at >= created_from)
+    if created_to is not None:
+        query = query.where(Task.created_at < created_to)
+    if text:
+        pattern = f"%{text.strip()}%"
+        query = query.where(Task.title.ilike(pattern) | Task.external_ref.ilike(pattern))
+    if cursor:
+        created_at, row_id = decode_cursor(cursor)
+        query = query.where(
+            (Task.created_at < created_at) | ((Task.created_at == created_at) & (Task.id < row_id))
+        )
+    limit = min(limit, MAX_PAGE_SIZE)
+    rows = await query.order_by(Task.created_at, Task.id, ascending=False).limit(limit + 1)
+    next_cursor = (
+        encode_cursor(rows[limit - 1]["created_at"], rows[limit - 1]["id"]) if len(rows) > limit else None
+    )
+    return [task_read(row) for row in rows[:limit]], next_cursor
+
+
+async def get_task_row(ctx: TenantContext, task_id: UUID) -> dict[str, Any]:
+    query = ctx.select(Task).where(Task.id == task_id)
+    reach = await operator_reach(ctx)
+    if reach is not None:
+        query = query.where(reach)
+    row: dict[str, Any] | None = await query.first()
+    if row is None:
+        raise NotFound()
+    return row
+
+
+async def get_task_detail(ctx: TenantContext, task_id: UUID) -> TaskDetail:
+    row = await get_task_row(ctx, task_id)
+    events = await ctx.select(TaskEvent).where(TaskEvent.task_id == task_id).order_by(TaskEvent.at)
+    comments = (
+        await ctx.select(TaskComment).where(TaskComment.task_id == task_id).order_by(TaskComment.created_at)
+    )
+    return TaskDetail(
+        task=task_read(row),
+        events=[
+            TaskEventRead(
+                id=e["id"],
+                kind=e["kind"],
+                at=e["at"],
+                actor_user_id=e["actor_user_id"],
+                operator_id=e["operator_id"],
+                data=loads(e["data"]) or {},
+            )
+            for e in events
+        ],
+        comments=[comment_read(c) for c in comments],
+    )
+
+
+def comment_read(row: dict[str, Any]) -> CommentRead:
+    return CommentRead(
+        id=row["id"],
+        side=row["side"],
+        author_id=row["author_id"],
+        body=row["body"],
+        created_at=row["created_at"],
+    )
+
+
+async def add_comment(ctx: TenantContext, task_id: UUID, body: str) -> CommentRead:
+    """A message on the task. A client's answer to a task waiting on it puts the task back in the queue,
+    reserved for a while for the operator who asked."""
+    row = await get_task_row(ctx, task_id)
+    if row["status"] in (TaskStatus.DONE, TaskStatus.CANCELLED):
+        raise Conflict("The task is closed.")
+    side = "provider" if ctx.principal.is_provider else "client"
+    stamp = now()
+    comment = TaskComment(
+        id=uuid4(),
+        tenant_id=row["tenant_id"],
+        task_id=task_id,
+        author_id=ctx.principal.user_id,
+        side=side,
+        body=body,
+        created_at=stamp,
+    )
+    await ctx.insert(comment)
+    await record_event(
+        row["tenant_id"],
+        task_id,
+        "commented",
+        at=stamp,
+        actor_user_id=ctx.principal.user_id,
+        data={"side": side},
+    )
+    if side == "client" and row["status"] == TaskStatus.WAITING_ON_CLIENT:
+        from datetime import timedelta
+
+        await ctx.update(
+            Task,
+            {
+                Task.status: TaskStatus.QUEUED.value,
+                Task.preferred_until: stamp + timedelta(seconds=PREFERRED_FOR_S),
+                Task.updated_at: stamp,
+            },
+        ).where((Task.id == task_id) & (Task.status == TaskStatus.WAITING_ON_CLIENT.value))
+        await record_event(
+            row["tenant_id"],
+            task_id,
+            "resumed",
+            at=stamp,
+            actor_user_id=ctx.principal.user_id,
+            data={"preferredOperatorId": str(row["preferred_operator_id"] or "")},
+        )
+    await enqueue("work.task_event", tenant_id=row["tenant_id"], task_id=str(task_id), event="task.commented")
+    return comment_read(
+        {"id": comment.id, "side": side, "author_id": comment.author_id, "body": body, "created_at": stamp}
+    )

@@ -1,0 +1,134 @@
+"""Time capture: entries opened by a claim and closed by release, pause, completion, reassignment or lease
+expiry; supervisors' corrections as manual entries with a reason. Invoiced entries are locked."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+from retaguarda.errors import Conflict, FieldError, InvalidInput, NotFound
+from retaguarda.tenancy import TenantContext
+from retaguarda.wire import MAX_PAGE_SIZE, after_cursor, page_of
+from retaguarda.work.schemas import TimeCorrection, TimeEntryRead
+from retaguarda.work.service.common import now, record_event
+from retaguarda.work.tables import Task, TimeEntry
+from staffing.tables import Operator
+
+
+async def open_entry(tenant_id: UUID, task_id: UUID, operator_id: UUID, at: datetime) -> None:
+    await TimeEntry.insert(  # scope: the caller scoped the task
+        TimeEntry(id=uuid4(), tenant_id=tenant_id, task_id=task_id, operator_id=operator_id, started_at=at)
+    )
+
+
+async def close_open_entry(task_id: UUID, operator_id: UUID, at: datetime) -> None:
+    """End the operator's running entry on the task (at most one is open: the claim opened it)."""
+    open_rows = await TimeEntry.select(TimeEntry.id, TimeEntry.started_at).where(  # scope: the caller's task
+        (TimeEntry.task_id == task_id) & (TimeEntry.operator_id == operator_id) & TimeEntry.ended_at.is_null()
+    )
+    for row in open_rows:
+        ended = max(at, row["started_at"])
+        await TimeEntry.update(  # scope: the row just found
+            {  # scope: the row just found
+                TimeEntry.ended_at: ended,
+                TimeEntry.seconds: int((ended - row["started_at"]).total_seconds()),
+            }
+        ).where(TimeEntry.id == row["id"])
+
+
+def _read(row: dict[str, Any]) -> TimeEntryRead:
+    return TimeEntryRead(
+        id=row["id"],
+        tenant_id=row["tenant_id"],
+        task_id=row["task_id"],
+        operator_id=row["operator_id"],
+        started_at=row["started_at"],
+        ended_at=row["ended_at"],
+        seconds=row["seconds"],
+        source=row["source"],
+        reason=row["reason"],
+        billable=row["billable"],
+        corrects_id=row["corrects_id"],
+        invoiced=row["invoice_id"] is not None,
+    )
+
+
+async def list_time_entries(
+    ctx: TenantContext,
+    *,
+    task_id: UUID | None,
+    operator_id: UUID | None,
+    started_from: datetime | None,
+    started_to: datetime | None,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[TimeEntryRead], str | None]:
+    query = ctx.select(TimeEntry)
+    for column, value in ((TimeEntry.task_id, task_id), (TimeEntry.operator_id, operator_id)):
+        if value is not None:
+            query = query.where(column == value)
+    if started_from is not None:
+        query = query.where(TimeEntry.started_at >= started_from)
+    if started_to is not None:
+        query = query.where(TimeEntry.started_at < started_to)
+    limit = min(limit, MAX_PAGE_SIZE)
+    return page_of(await after_cursor(query, TimeEntry, cursor, limit), limit, _read)
+
+
+async def correct_time(ctx: TenantContext, data: TimeCorrection) -> TimeEntryRead:
+    """A manual entry. With ``correctsId`` the corrected entry stops being billable (it stays, for the audit
+    trail); the task's history records who corrected what and why."""
+    if data.ended_at <= data.started_at:
+        raise InvalidInput(errors=[FieldError("endedAt", "before_start", "The end must be after the start.")])
+    if data.ended_at > now():
+        raise InvalidInput(errors=[FieldError("endedAt", "in_the_future", "Time cannot be recorded ahead.")])
+    task = await ctx.select(Task).where(Task.id == data.task_id).first()
+    if task is None:
+        raise NotFound()
+    if not await Operator.exists().where(Operator.id == data.operator_id):  # scope: provider roster
+        raise InvalidInput(errors=[FieldError("operatorId", "not_found", "No such operator.")])
+    if data.corrects_id is not None:
+        corrected = (
+            await ctx.select(TimeEntry)
+            .where((TimeEntry.id == data.corrects_id) & (TimeEntry.task_id == data.task_id))
+            .first()
+        )
+        if corrected is None:
+            raise InvalidInput(errors=[FieldError("correctsId", "not_found", "No such entry on this task.")])
+        if corrected["invoice_id"] is not None:
+            raise Conflict("This time was invoiced and is locked.")
+        if corrected["ended_at"] is None:
+            raise Conflict("This entry is still running.")
+        await ctx.update(TimeEntry, {TimeEntry.billable: False}).where(TimeEntry.id == data.corrects_id)
+    entry = TimeEntry(
+        id=uuid4(),
+        tenant_id=task["tenant_id"],
+        task_id=data.task_id,
+        operator_id=data.operator_id,
+        started_at=data.started_at,
+        ended_at=data.ended_at,
+        seconds=int((data.ended_at - data.started_at).total_seconds()),
+        source="manual",
+        reason=data.reason,
+        billable=data.billable,
+        corrects_id=data.corrects_id,
+        created_by=ctx.principal.user_id,
+    )
+    await ctx.insert(entry)
+    await record_event(
+        task["tenant_id"],
+        data.task_id,
+        "time_corrected",
+        actor_user_id=ctx.principal.user_id,
+        operator_id=data.operator_id,
+        data={
+            "entryId": str(entry.id),
+            "correctsId": str(data.corrects_id or ""),
+            "seconds": entry.seconds,
+            "reason": data.reason,
+        },
+    )
+    row = await ctx.select(TimeEntry).where(TimeEntry.id == entry.id).first()
+    assert row is not None
+    return _read(row)

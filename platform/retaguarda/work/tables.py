@@ -1,0 +1,201 @@
+"""Tables of the work loop. Every row is owned by a client tenant (``tenant_id``), including the rows that
+point at the provider's roster (pools, operators, skills), so a client's data can live on its own shard."""
+
+from __future__ import annotations
+
+from piccolo.columns import (
+    JSON,
+    UUID,
+    BigInt,
+    Boolean,
+    ForeignKey,
+    Integer,
+    OnDelete,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+from staffing.tables import Operator, Pool, Skill
+from tenants.tables import Tenant, User
+
+
+class TaskType(Table, tablename="task_type"):
+    """A kind of work a client sends: its typed fields, the skill it needs, its defaults and price."""
+
+    id = UUID(primary_key=True)
+    tenant_id = ForeignKey(references=Tenant, index=True, null=False)
+    code = Varchar(length=60)
+    # {"en": "...", "pt_BR": "...", "es": "..."}
+    names = JSON(default="{}")
+    # [{"key", "kind", "required", "labels": {locale: text}, "choices": [...], "maxLength", ...}]
+    fields = JSON(default="[]")
+    family = Varchar(length=40, default="")
+    required_skill_id = ForeignKey(
+        references=Skill, null=True, default=None, index=True, on_delete=OnDelete.restrict
+    )
+    default_priority = Integer(default=2)
+    expected_handle_s = Integer(default=600)
+    unit_price_minor = BigInt(null=True, default=None)
+    active = Boolean(default=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+    # Unique (tenant_id, code): created by this app's index migration.
+
+
+class Queue(Table, tablename="work_queue"):
+    id = UUID(primary_key=True)
+    tenant_id = ForeignKey(references=Tenant, index=True, null=False)
+    code = Varchar(length=60)
+    name = Varchar(length=200)
+    created_at = Timestamptz(default=TimestamptzNow())
+    # Unique (tenant_id, code).
+
+
+class QueuePool(Table, tablename="queue_pool"):
+    """Which of the provider's pools serve a client's queue."""
+
+    id = UUID(primary_key=True)
+    tenant_id = ForeignKey(references=Tenant, index=True, null=False)
+    queue_id = ForeignKey(references=Queue, null=False, index=True, on_delete=OnDelete.cascade)
+    pool_id = ForeignKey(references=Pool, null=False, index=True, on_delete=OnDelete.cascade)
+    created_at = Timestamptz(default=TimestamptzNow())
+    # Unique (tenant_id, queue_id, pool_id).
+
+
+class Task(Table, tablename="task"):
+    """One piece of work. ``fencing_token`` grows with every claim: a call carrying an older token comes from
+    a holder that lost the lease, and is refused."""
+
+    id = UUID(primary_key=True)
+    tenant_id = ForeignKey(references=Tenant, index=True, null=False)
+    queue_id = ForeignKey(references=Queue, null=False, index=True, on_delete=OnDelete.restrict)
+    task_type_id = ForeignKey(references=TaskType, null=False, index=True, on_delete=OnDelete.restrict)
+    external_ref = Varchar(length=200, null=True, default=None)
+    title = Varchar(length=300, default="")
+    payload = JSON(default="{}")
+    priority = Integer(default=2)
+    status = Varchar(length=24, default="queued")
+    required_skill_id = UUID(null=True, default=None)
+    assignee_id = ForeignKey(
+        references=Operator, null=True, default=None, index=True, on_delete=OnDelete.set_null
+    )
+    # After a client's answer the task waits for the operator who asked first.
+    preferred_operator_id = UUID(null=True, default=None)
+    preferred_until = Timestamptz(null=True, default=None)
+    lease_expires_at = Timestamptz(null=True, default=None)
+    heartbeat_at = Timestamptz(null=True, default=None)
+    fencing_token = BigInt(default=0)
+    due_at = Timestamptz(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+    first_claimed_at = Timestamptz(null=True, default=None)
+    completed_at = Timestamptz(null=True, default=None)
+    created_by = UUID(null=True, default=None)
+    # Unique (tenant_id, external_ref) where given; claim order index (status, queue_id, due_at, priority,
+    # created_at): both in the index migration.
+
+
+class TaskEvent(Table, tablename="task_event"):
+    """The append-only history of a task."""
+
+    id = UUID(primary_key=True)
+    tenant_id = ForeignKey(references=Tenant, index=True, null=False)
+    task_id = ForeignKey(references=Task, null=False, index=True)
+    kind = Varchar(length=40)
+    at = Timestamptz(default=TimestamptzNow())
+    actor_user_id = UUID(null=True, default=None)
+    operator_id = UUID(null=True, default=None)
+    fencing_token = BigInt(default=0)
+    data = JSON(default="{}")
+
+
+class TaskComment(Table, tablename="task_comment"):
+    id = UUID(primary_key=True)
+    tenant_id = ForeignKey(references=Tenant, index=True, null=False)
+    task_id = ForeignKey(references=Task, null=False, index=True)
+    author_id = ForeignKey(references=User, null=True, default=None, on_delete=OnDelete.set_null)
+    side = Varchar(length=16)  # client | provider
+    body = Text()
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class TimeEntry(Table, tablename="time_entry"):
+    """Handling time of one operator on one task. ``auto`` entries come from claim to release / pause /
+    completion / lease expiry; ``manual`` ones correct them, with a reason. Locked once invoiced."""
+
+    id = UUID(primary_key=True)
+    tenant_id = ForeignKey(references=Tenant, index=True, null=False)
+    task_id = ForeignKey(references=Task, null=False, index=True)
+    operator_id = ForeignKey(references=Operator, null=False, index=True, on_delete=OnDelete.restrict)
+    started_at = Timestamptz()
+    ended_at = Timestamptz(null=True, default=None)
+    seconds = Integer(default=0)
+    source = Varchar(length=16, default="auto")
+    reason = Text(default="")
+    billable = Boolean(default=True)
+    corrects_id = UUID(null=True, default=None)
+    created_by = UUID(null=True, default=None)
+    invoice_id = UUID(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class WebhookEndpoint(Table, tablename="webhook_endpoint"):
+    id = UUID(primary_key=True)
+    tenant_id = ForeignKey(references=Tenant, index=True, null=False)
+    url = Varchar(length=2000)
+    description = Varchar(length=200, default="")
+    # "whsec_" + base64 of 32 random bytes (the Standard Webhooks format).
+    secret = Varchar(length=100)
+    events = JSON(default="[]")
+    active = Boolean(default=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class WebhookDelivery(Table, tablename="webhook_delivery"):
+    id = UUID(primary_key=True)
+    tenant_id = ForeignKey(references=Tenant, index=True, null=False)
+    endpoint_id = ForeignKey(references=WebhookEndpoint, null=False, index=True)
+    message_id = Varchar(length=64)
+    event_type = Varchar(length=60)
+    payload = JSON(default="{}")
+    status = Varchar(length=16, default="pending")  # pending | succeeded | failed
+    attempts = Integer(default=0)
+    last_status_code = Integer(null=True, default=None)
+    last_error = Text(default="")
+    next_attempt_at = Timestamptz(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+    delivered_at = Timestamptz(null=True, default=None)
+
+
+class CsvImport(Table, tablename="csv_import"):
+    """A CSV upload of many tasks, imported by a job with progress and a per-row report."""
+
+    id = UUID(primary_key=True)
+    tenant_id = ForeignKey(references=Tenant, index=True, null=False)
+    queue_id = ForeignKey(references=Queue, null=False, on_delete=OnDelete.cascade)
+    task_type_id = ForeignKey(references=TaskType, null=False, on_delete=OnDelete.cascade)
+    filename = Varchar(length=255, default="")
+    content = Text()
+    status = Varchar(length=16, default="pending")  # pending | running | done | failed
+    total_rows = Integer(default=0)
+    processed_rows = Integer(default=0)
+    accepted = Integer(default=0)
+    rejected = Integer(default=0)
+    created_by = UUID(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+    finished_at = Timestamptz(null=True, default=None)
+
+
+class CsvImportRow(Table, tablename="csv_import_row"):
+    """The report line of one CSV row: accepted (with its task) or rejected (with the reasons)."""
+
+    id = UUID(primary_key=True)
+    tenant_id = ForeignKey(references=Tenant, index=True, null=False)
+    import_id = ForeignKey(references=CsvImport, null=False, index=True)
+    row_number = Integer()
+    accepted = Boolean()
+    task_id = UUID(null=True, default=None)
+    errors = JSON(default="[]")

@@ -1,0 +1,1 @@
+"""The roster's logic. No HTTP here: functions take a TenantContext and raise domain errors."""
