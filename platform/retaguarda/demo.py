@@ -11,6 +11,8 @@ from retaguarda.app import load_job_modules
 from retaguarda.auth import Role, TenantKind
 from retaguarda.errors import Conflict
 from retaguarda.tenancy import system_context
+from retaguarda.work.service.demo import load_work_demo
+from staffing.service.demo import load_roster_demo
 from tenants.schemas import AssignmentCreate, MemberCreate, TenantCreate
 from tenants.service import directory
 from tenants.tables import Tenant, User
@@ -96,4 +98,9 @@ async def load_demo() -> list[tuple[str, str, str]]:
                 await directory.assign_account(
                     ctx, AssignmentCreate(tenant_id=client.id, manager_id=manager.id)
                 )
+    async with db.transaction():
+        provider = await ensure_provider()
+        await load_roster_demo(ctx, provider.id)
+        clients = await ctx.select(Tenant, Tenant.id).where(Tenant.slug.is_in([c.slug for c in CLIENTS]))
+        await load_work_demo(ctx, [row["id"] for row in clients])
     return [(email, role.value, slug) for email, _, slug, role in USERS]

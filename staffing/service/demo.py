@@ -29,6 +29,11 @@ SKILLS = [
     ("payroll", "Payroll"),
     ("support", "Customer support"),
     ("finance", "Accounts payable and receivable"),
+    ("orders", "Order management"),
+    ("data", "Data and database upkeep"),
+    ("it", "IT infrastructure and security"),
+    ("training", "Staff training"),
+    ("legal", "Legal documents"),
 ]
 SAO_PAULO = PoolCreate(name="São Paulo back office", site="São Paulo", timezone="America/Sao_Paulo")
 MADRID = PoolCreate(name="Madrid soporte", site="Madrid", timezone="Europe/Madrid")
@@ -51,12 +56,18 @@ class DemoOperator:
 
 OPERATORS = [
     DemoOperator(
-        "operador@retaguarda.demo", 3, {"fiscal": 4, "payroll": 3, "finance": 2}, SAO_PAULO, 100, time(8), 9
+        "operador@retaguarda.demo",
+        3,
+        {"fiscal": 4, "payroll": 3, "finance": 2, "orders": 3, "data": 2},
+        SAO_PAULO,
+        100,
+        time(8),
+        9,
     ),
     DemoOperator(
         "supervisora@retaguarda.demo",
         2,
-        {"support": 5, "finance": 3},
+        {"support": 5, "finance": 3, "it": 3, "training": 4, "legal": 2},
         MADRID,
         70,
         time(9),

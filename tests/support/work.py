@@ -42,18 +42,30 @@ class Floor:
         return await client.post("/api/v1/tasks", json=body)
 
 
-async def add_operator(world: World, key: str, *, skill_id: UUID | None, pool_id: UUID, capacity: int = 1) -> UUID:
+async def add_operator(
+    world: World, key: str, *, skill_id: UUID | None, pool_id: UUID, capacity: int = 1
+) -> UUID:
     """A provider user with an operator record, the skill, and a permanent membership of the pool."""
     user = User(id=uuid4(), email=f"{key}@example.test", display_name=key, password_hash=password_hash())
     await user.save()
-    await Membership(id=uuid4(), tenant_id=world.provider.id, user_id=user.id, role=Role.OPERATOR.value).save()
-    operator = Operator(id=uuid4(), tenant_id=world.provider.id, user_id=user.id, capacity=capacity, status="available")
+    await Membership(
+        id=uuid4(), tenant_id=world.provider.id, user_id=user.id, role=Role.OPERATOR.value
+    ).save()
+    operator = Operator(
+        id=uuid4(), tenant_id=world.provider.id, user_id=user.id, capacity=capacity, status="available"
+    )
     await operator.save()
     if skill_id is not None:
-        await OperatorSkill(id=uuid4(), tenant_id=world.provider.id, operator_id=operator.id, skill_id=skill_id,
-                            level=3).save()
-    await PoolMembership(id=uuid4(), tenant_id=world.provider.id, pool_id=pool_id, operator_id=operator.id,
-                         valid_from=datetime.now(UTC) - timedelta(days=1)).save()
+        await OperatorSkill(
+            id=uuid4(), tenant_id=world.provider.id, operator_id=operator.id, skill_id=skill_id, level=3
+        ).save()
+    await PoolMembership(
+        id=uuid4(),
+        tenant_id=world.provider.id,
+        pool_id=pool_id,
+        operator_id=operator.id,
+        valid_from=datetime.now(UTC) - timedelta(days=1),
+    ).save()
     from tests.support.world import Person
 
     world.people[key] = Person(user.email, user.id, world.provider.id, Role.OPERATOR)
@@ -72,19 +84,44 @@ async def build_floor(world: World) -> Floor:
             queue = Queue(id=uuid4(), tenant_id=tenant.id, code="default", name="Default")
             await queue.save()
             await QueuePool(id=uuid4(), tenant_id=tenant.id, queue_id=queue.id, pool_id=pool.id).save()
-            task_type = TaskType(id=uuid4(), tenant_id=tenant.id, code="payable", names={"en": "Pay a bill"},
-                                 fields=FIELDS, required_skill_id=skill.id, expected_handle_s=300)
+            task_type = TaskType(
+                id=uuid4(),
+                tenant_id=tenant.id,
+                code="payable",
+                names={"en": "Pay a bill"},
+                fields=FIELDS,
+                required_skill_id=skill.id,
+                expected_handle_s=300,
+            )
             await task_type.save()
             queues[tenant.id], types[tenant.id] = queue.id, task_type.id
-        floor = Floor(world, skill.id, pool.id, queues[world.client_a.id], queues[world.client_b.id],
-                      types[world.client_a.id], types[world.client_b.id])
+        floor = Floor(
+            world,
+            skill.id,
+            pool.id,
+            queues[world.client_a.id],
+            queues[world.client_b.id],
+            types[world.client_a.id],
+            types[world.client_b.id],
+        )
         # The world's operator works the floor too.
-        operator = Operator(id=uuid4(), tenant_id=world.provider.id, user_id=world.people["operator"].user_id,
-                            capacity=2, status="available")
+        operator = Operator(
+            id=uuid4(),
+            tenant_id=world.provider.id,
+            user_id=world.people["operator"].user_id,
+            capacity=2,
+            status="available",
+        )
         await operator.save()
-        await OperatorSkill(id=uuid4(), tenant_id=world.provider.id, operator_id=operator.id, skill_id=skill.id,
-                            level=3).save()
-        await PoolMembership(id=uuid4(), tenant_id=world.provider.id, pool_id=pool.id, operator_id=operator.id,
-                             valid_from=datetime.now(UTC) - timedelta(days=30)).save()
+        await OperatorSkill(
+            id=uuid4(), tenant_id=world.provider.id, operator_id=operator.id, skill_id=skill.id, level=3
+        ).save()
+        await PoolMembership(
+            id=uuid4(),
+            tenant_id=world.provider.id,
+            pool_id=pool.id,
+            operator_id=operator.id,
+            valid_from=datetime.now(UTC) - timedelta(days=30),
+        ).save()
         floor.operators["operator"] = operator.id
     return floor

@@ -7,7 +7,7 @@ English, Brazilian Portuguese and Spanish. Plain data: the service turns a templ
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
 import msgspec
 
@@ -1042,3 +1042,32 @@ def templates_by_family() -> dict[str, list[TaskTypeTemplate]]:
 
 def get_template(code: str) -> TaskTypeTemplate | None:
     return _BY_CODE.get(code)
+
+
+def sample_payload(template: TaskTypeTemplate) -> dict[str, Any]:
+    """A valid payload for the template, as a JSON client sends it (the demo's tasks, and tests)."""
+    samples: dict[FieldKind, Any] = {
+        FieldKind.LONG_TEXT: "Segue o extrato em anexo.\nObrigado.",
+        FieldKind.DATE: "2026-12-15",
+        FieldKind.DATETIME: "2026-12-15T09:00:00-03:00",
+        FieldKind.BOOLEAN: True,
+        FieldKind.EMAIL: "ana.souza@empresa.com.br",
+        FieldKind.CPF: "529.982.247-25",
+        FieldKind.CNPJ: "11.222.333/0001-81",
+    }
+    payload: dict[str, Any] = {}
+    for field in template.fields:
+        if field.kind is FieldKind.TEXT:
+            value: Any = "NF-2026-0042"[: field.effective_max_length]
+        elif field.kind is FieldKind.INTEGER:
+            value = field.min if isinstance(field.min, int) else 3
+        elif field.kind is FieldKind.DECIMAL:
+            value = str(field.min) if field.min is not None else "1.5"
+        elif field.kind is FieldKind.MONEY:
+            value = str(field.min) if field.min not in (None, "0") else "1500.00"
+        elif field.kind is FieldKind.CHOICE:
+            value = (field.choices or [])[-1].value if field.choices else None
+        else:
+            value = samples[field.kind]
+        payload[field.key] = value
+    return payload

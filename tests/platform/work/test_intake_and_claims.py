@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from retaguarda.work.service.claims import reap_expired_leases
 from retaguarda.db import transaction
+from retaguarda.work.service.claims import reap_expired_leases
 from retaguarda.work.tables import Task, TaskEvent, TimeEntry
 from tests.support.work import Floor
 

@@ -6,19 +6,18 @@ Pure data: no database and no app.
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import msgspec
 import pytest
-from stdnum.br import cnpj, cpf
 
 from retaguarda.i18n import SUPPORTED_LOCALES
-from retaguarda.work.fields import KEY_PATTERN, FieldKind, FieldSpec, check_field_specs, validate_payload
+from retaguarda.work.fields import KEY_PATTERN, FieldSpec, check_field_specs, validate_payload
 from retaguarda.work.templates import (
     FAMILIES,
     TEMPLATES,
     TaskTypeTemplate,
     get_template,
+    sample_payload,
     templates_by_family,
 )
 
@@ -112,28 +111,9 @@ def test_template_fields_survive_the_wire(template: TaskTypeTemplate) -> None:
     assert msgspec.json.decode(msgspec.json.encode(template), type=TaskTypeTemplate) == template
 
 
-def _sample_value(field: FieldSpec) -> Any:
-    """A valid value for the field, in the form a JSON client sends it."""
-    samples: dict[FieldKind, Any] = {
-        FieldKind.TEXT: "NF-2025-0042"[: field.effective_max_length],
-        FieldKind.LONG_TEXT: "Please check the attached statement.\nThanks.",
-        FieldKind.INTEGER: field.min if isinstance(field.min, int) else 3,
-        FieldKind.DECIMAL: str(field.min) if field.min is not None else "1.5",
-        FieldKind.MONEY: str(field.min) if field.min not in (None, "0") else "1500.00",
-        FieldKind.DATE: "2025-03-31",
-        FieldKind.DATETIME: "2025-03-31T09:00:00-03:00",
-        FieldKind.BOOLEAN: True,
-        FieldKind.CHOICE: (field.choices or [])[-1].value if field.choices else None,
-        FieldKind.EMAIL: "ana.souza@empresa.com.br",
-        FieldKind.CPF: cpf.format("12345678909"),
-        FieldKind.CNPJ: cnpj.format("11222333000181"),
-    }
-    return samples[field.kind]
-
-
 @pytest.mark.parametrize("template", TEMPLATES, ids=_ids)
 def test_a_sample_payload_validates(template: TaskTypeTemplate) -> None:
-    payload = {field.key: _sample_value(field) for field in template.fields}
+    payload = sample_payload(template)
     normalised, errors = validate_payload(template.fields, payload, currency="BRL")
     assert errors == []
     assert set(normalised) == set(payload)
