@@ -20,6 +20,8 @@ os.environ.setdefault("LOG_LEVEL", "WARNING")
 os.environ.setdefault("JOBS_RELAY_INTERVAL_S", "0.2")
 # A cheap argon2 cost: the suite signs in hundreds of times; production keeps the library's defaults.
 os.environ.setdefault("ARGON2_TIME_COST", "1")
+# The tests' webhook receivers listen on 127.0.0.1.
+os.environ.setdefault("WEBHOOKS_ALLOW_PRIVATE", "true")
 os.environ.setdefault("ARGON2_MEMORY_KIB", "1024")
 os.environ.setdefault("ARGON2_PARALLELISM", "1")
 if not os.environ.get("DATABASE_URL"):

@@ -91,6 +91,9 @@ class StripeSettings:
 class WorkSettings:
     lease_s: int
     reap_every_s: int
+    # Webhook URLs on loopback / private / link-local addresses reach the provider's own network (SSRF):
+    # refused unless this is set (development and tests).
+    webhooks_allow_private: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +167,7 @@ def load_settings() -> Settings:
         work=WorkSettings(
             lease_s=_env_int("WORK_LEASE_S", 300),
             reap_every_s=_env_int("WORK_REAP_EVERY_S", 5),
+            webhooks_allow_private=_env_bool("WEBHOOKS_ALLOW_PRIVATE", False),
         ),
         server=ServerSettings(
             host=_env("HOST", "127.0.0.1"),

@@ -12,10 +12,10 @@ from retaguarda.work.service.claims import reap_expired_leases
 
 
 @job("work.task_event")
-async def task_event(task_id: str, event: str) -> None:
-    """Fan a task's event out to the client's webhook endpoints that asked for it."""
+async def task_event(task_id: str, event: str, event_id: str | None = None) -> None:
+    """Fan one occurrence of a task's event (its history row) out to the client's webhook endpoints."""
     async with transaction():
-        await webhooks.fan_out(UUID(task_id), event)
+        await webhooks.fan_out(UUID(task_id), event, UUID(event_id) if event_id else None)
 
 
 @every(5, "work.reap_expired_leases")

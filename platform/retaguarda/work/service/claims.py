@@ -20,7 +20,6 @@ from uuid import UUID, uuid4
 from retaguarda.db import is_postgres
 from retaguarda.errors import Conflict, FieldError, Forbidden, InvalidInput
 from retaguarda.i18n import N_
-from retaguarda.jobs import enqueue
 from retaguarda.settings import get_settings
 from retaguarda.tenancy import TenantContext
 from retaguarda.work.schemas import Lease, TaskStatus
@@ -114,8 +113,8 @@ async def claim_next_task(ctx: TenantContext) -> Lease | None:
         actor_user_id=ctx.principal.user_id,
         operator_id=operator_id,
         fencing_token=row["fencing_token"],
+        publish="task.claimed",
     )
-    await enqueue("work.task_event", tenant_id=row["tenant_id"], task_id=str(row["id"]), event="task.claimed")
     return _lease(row)
 
 
@@ -191,8 +190,8 @@ async def release(ctx: TenantContext, task_id: UUID, fencing_token: int) -> None
         actor_user_id=ctx.principal.user_id,
         operator_id=operator_id,
         fencing_token=fencing_token,
+        publish="task.released",
     )
-    await enqueue("work.task_event", tenant_id=row["tenant_id"], task_id=str(task_id), event="task.released")
 
 
 async def ask_client(ctx: TenantContext, task_id: UUID, fencing_token: int, question: str) -> None:
@@ -230,9 +229,7 @@ async def ask_client(ctx: TenantContext, task_id: UUID, fencing_token: int, ques
         operator_id=operator_id,
         fencing_token=fencing_token,
         data={"reason": "waiting_on_client"},
-    )
-    await enqueue(
-        "work.task_event", tenant_id=row["tenant_id"], task_id=str(task_id), event="task.waiting_on_client"
+        publish="task.waiting_on_client",
     )
 
 
@@ -256,8 +253,8 @@ async def complete(ctx: TenantContext, task_id: UUID, fencing_token: int) -> Non
         actor_user_id=ctx.principal.user_id,
         operator_id=operator_id,
         fencing_token=fencing_token,
+        publish="task.completed",
     )
-    await enqueue("work.task_event", tenant_id=row["tenant_id"], task_id=str(task_id), event="task.completed")
 
 
 async def held_leases(ctx: TenantContext) -> list[Lease]:
@@ -369,8 +366,6 @@ async def reap_expired_leases(limit: int = 500) -> int:
             at=stamp,
             operator_id=row["assignee_id"],
             fencing_token=row["fencing_token"],
-        )
-        await enqueue(
-            "work.task_event", tenant_id=row["tenant_id"], task_id=str(row["id"]), event="task.lease_expired"
+            publish="task.lease_expired",
         )
     return reaped

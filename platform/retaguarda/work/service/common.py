@@ -9,6 +9,7 @@ from uuid import UUID, uuid4
 
 from retaguarda.auth import TenantKind
 from retaguarda.errors import FieldError, InvalidInput
+from retaguarda.jobs import enqueue
 from retaguarda.tenancy import TenantContext
 from retaguarda.work.schemas import TaskRead, TaskStatus
 from retaguarda.work.tables import TaskEvent
@@ -44,11 +45,15 @@ async def record_event(
     operator_id: UUID | None = None,
     fencing_token: int = 0,
     data: dict[str, Any] | None = None,
-) -> None:
-    """Append to a task's history (callers have already scoped the task itself)."""
+    publish: str | None = None,
+) -> UUID:
+    """Append to a task's history (callers have already scoped the task itself). With ``publish``, the
+    event also goes to the client's webhooks: the job names this history row, so each occurrence becomes
+    exactly one message however often the job runs."""
+    event_id = uuid4()
     await TaskEvent.insert(  # scope: the caller scoped the task
         TaskEvent(
-            id=uuid4(),
+            id=event_id,
             tenant_id=tenant_id,
             task_id=task_id,
             kind=kind,
@@ -59,6 +64,15 @@ async def record_event(
             data=data or {},
         )
     )
+    if publish is not None:
+        await enqueue(
+            "work.task_event",
+            tenant_id=tenant_id,
+            task_id=str(task_id),
+            event=publish,
+            event_id=str(event_id),
+        )
+    return event_id
 
 
 def task_read(row: dict[str, Any]) -> TaskRead:

@@ -7,7 +7,6 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from retaguarda.errors import Conflict, FieldError, InvalidInput
-from retaguarda.jobs import enqueue
 from retaguarda.tenancy import TenantContext
 from retaguarda.work.fields import validate_payload
 from retaguarda.work.schemas import TaskCreate, TaskRead, TaskTypeRead
@@ -106,5 +105,11 @@ async def create_task(ctx: TenantContext, data: TaskCreate) -> TaskRead:
 
 async def task_created(task: Task, actor_user_id: UUID | None) -> None:
     """The history and the outbox of a new task (the same transaction as its insert)."""
-    await record_event(task.tenant_id, task.id, "created", at=task.created_at, actor_user_id=actor_user_id)
-    await enqueue("work.task_event", tenant_id=task.tenant_id, task_id=str(task.id), event="task.created")
+    await record_event(
+        task.tenant_id,
+        task.id,
+        "created",
+        at=task.created_at,
+        actor_user_id=actor_user_id,
+        publish="task.created",
+    )

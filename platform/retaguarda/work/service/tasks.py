@@ -10,7 +10,6 @@ from piccolo.custom_types import Combinable
 
 from retaguarda.auth import Role
 from retaguarda.errors import Conflict, NotFound
-from retaguarda.jobs import enqueue
 from retaguarda.tenancy import TenantContext
 from retaguarda.wire import MAX_PAGE_SIZE, decode_cursor, encode_cursor
 from retaguarda.work.schemas import CommentRead, TaskDetail, TaskEventRead, TaskRead, TaskStatus
@@ -169,6 +168,7 @@ async def add_comment(ctx: TenantContext, task_id: UUID, body: str) -> CommentRe
         at=stamp,
         actor_user_id=ctx.principal.user_id,
         data={"side": side},
+        publish="task.commented",
     )
     if side == "client" and row["status"] == TaskStatus.WAITING_ON_CLIENT:
         from datetime import timedelta
@@ -189,7 +189,6 @@ async def add_comment(ctx: TenantContext, task_id: UUID, body: str) -> CommentRe
             actor_user_id=ctx.principal.user_id,
             data={"preferredOperatorId": str(row["preferred_operator_id"] or "")},
         )
-    await enqueue("work.task_event", tenant_id=row["tenant_id"], task_id=str(task_id), event="task.commented")
     return comment_read(
         {"id": comment.id, "side": side, "author_id": comment.author_id, "body": body, "created_at": stamp}
     )
