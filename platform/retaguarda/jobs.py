@@ -13,15 +13,19 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import logging
+import math
+import time
 import traceback
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 from uuid import UUID, uuid4
 
-from retaguarda.db import after_commit, transaction
+from retaguarda.db import after_commit, is_postgres, transaction
 from retaguarda.kernel.tables import OutboxJob
 from retaguarda.settings import JobSettings, get_settings
 
@@ -29,6 +33,8 @@ log = logging.getLogger("retaguarda.jobs")
 
 JobFunction = Callable[..., Awaitable[None]]
 RELAY_BATCH = 100
+# How long stopping a runner waits for a job in progress before cancelling it.
+STOP_GRACE_S = 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +79,17 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _next_run(every_s: int, after: float) -> float:
+    """The first run of a period strictly after ``after`` (a Unix time). Runs are aligned to the Unix epoch,
+    i.e. to UTC: a 300 s job runs at :00, :05, :10... of every hour, in either mode."""
+    return (math.floor(after / every_s) + 1) * every_s
+
+
+def _on_schedule(every_s: int, at: float) -> bool:
+    """Whether the whole-minute tick ``at`` (a Unix time) is one of the period's runs."""
+    return round(at / 60) * 60 % every_s == 0
+
+
 def _backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(3600, 2 ** min(attempts, 12)))
 
@@ -112,7 +129,11 @@ async def claim_due_jobs(settings: JobSettings, limit: int = RELAY_BATCH) -> lis
         & (OutboxJob.dispatched_at.is_null() | (OutboxJob.dispatched_at < stale))
     )
     async with transaction():
-        rows = await OutboxJob.select(OutboxJob.id).where(due).order_by(OutboxJob.available_at).limit(limit)
+        query = OutboxJob.select(OutboxJob.id).where(due).order_by(OutboxJob.available_at).limit(limit)
+        if is_postgres():
+            # Rows another relay is claiming right now are skipped, not waited for (and then found taken).
+            query = query.lock_rows("UPDATE", skip_locked=True)
+        rows = await query
         if not rows:
             return []
         claimed = (
@@ -126,19 +147,31 @@ async def claim_due_jobs(settings: JobSettings, limit: int = RELAY_BATCH) -> lis
 async def run_outbox_job(outbox_id: UUID | str, settings: JobSettings | None = None) -> bool:
     """Run one outbox job; True when it succeeded (or was already done)."""
     settings = settings or get_settings().jobs
+    if not isinstance(outbox_id, UUID):
+        outbox_id = UUID(outbox_id)
     row = await OutboxJob.select().where(OutboxJob.id == outbox_id).first()
     if row is None:
         return True  # done by an earlier delivery
+    if row["dead"]:
+        return False  # gave up on it; a person looks at last_error
     function = registry.functions.get(row["job"])
     try:
         if function is None:
             raise LookupError(f"no job named {row['job']!r} in this process")
-        await function(**(row["args"] if isinstance(row["args"], dict) else {}))
-    except Exception as exc:  # noqa: BLE001 - any failure of a job is recorded and retried
+        # The JSON column comes back as text on both engines.
+        args = json.loads(row["args"]) if isinstance(row["args"], str | bytes) else row["args"]
+        await function(**(args or {}))
+    except Exception as exc:  # any failure of a job is recorded and retried
         attempts = row["attempts"] + 1
         dead = attempts >= settings.max_attempts
-        log.warning("job %s %s failed (attempt %d%s): %s", row["job"], outbox_id, attempts,
-                    ", giving up" if dead else "", exc)
+        log.warning(
+            "job %s %s failed (attempt %d%s): %s",
+            row["job"],
+            outbox_id,
+            attempts,
+            ", giving up" if dead else "",
+            exc,
+        )
         await OutboxJob.update(
             {
                 OutboxJob.attempts: attempts,
@@ -158,31 +191,56 @@ class InProcessRunner:
 
     def __init__(self, settings: JobSettings) -> None:
         self.settings = settings
-        self._event = asyncio.Event()
+        self._event = asyncio.Event()  # set after a commit that wrote an outbox row
+        self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
 
     async def start(self) -> None:
         global _wake  # noqa: PLW0603 - one runner per process; the outbox wakes whichever is active
+        self._stopping = False
+        self._stop.clear()
+        self._event.clear()
         _wake = self._event.set
         self._tasks = [asyncio.create_task(self._relay_loop(), name="outbox-relay")]
         for periodic in registry.periodic.values():
             self._tasks.append(asyncio.create_task(self._periodic_loop(periodic), name=periodic.name))
 
-    async def stop(self) -> None:
+    async def stop(self, grace_s: float = STOP_GRACE_S) -> None:
+        """Let a job or periodic function in progress finish (up to ``grace_s``), then end the loops.
+
+        Cancelling a task in the middle of a database transaction can leave its pooled connection checked out
+        for good, and then closing the pool never returns; so the loops are asked to stop, not cancelled,
+        unless the grace period runs out.
+        """
         global _wake  # noqa: PLW0603
-        _wake = None
+        if _wake == self._event.set:  # leave another runner's wake-up alone
+            _wake = None
         self._stopping = True
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._stop.set()
+        self._event.set()
+        if self._tasks:
+            _, late = await asyncio.wait(self._tasks, timeout=grace_s)
+            for task in late:
+                log.warning(
+                    "job runner task %s did not stop within %.0f s; cancelling it", task.get_name(), grace_s
+                )
+                task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks = []
 
     async def drain(self) -> int:
         """Run every due job now (used by the relay loop and by tests); returns how many ran."""
+        return await self._drain(stoppable=False)
+
+    async def _drain(self, *, stoppable: bool) -> int:
         ran = 0
-        while ids := await claim_due_jobs(self.settings):
-            for outbox_id in ids:
+        while not (stoppable and self._stopping) and (ids := await claim_due_jobs(self.settings)):
+            for index, outbox_id in enumerate(ids):
+                if stoppable and self._stopping:
+                    # Hand the rest back at once rather than after redelivery_after_s.
+                    await _release(ids[index:])
+                    return ran
                 await run_outbox_job(outbox_id, self.settings)
                 ran += 1
         return ran
@@ -190,50 +248,89 @@ class InProcessRunner:
     async def _relay_loop(self) -> None:
         while not self._stopping:
             try:
-                await self.drain()
-            except Exception:  # noqa: BLE001 - the relay must outlive a bad moment of the database
+                await self._drain(stoppable=True)
+            except Exception:  # the relay must outlive a bad moment of the database
                 log.exception("outbox relay failed")
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._event.wait(), timeout=self.settings.relay_interval_s)
-            except TimeoutError:
-                pass
             self._event.clear()
 
     async def _periodic_loop(self, periodic: PeriodicJob) -> None:
+        due = _next_run(periodic.every_s, time.time())
         while not self._stopping:
-            await asyncio.sleep(periodic.every_s - (_now().timestamp() % periodic.every_s))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), timeout=max(0.0, due - time.time()))
+            if self._stopping:
+                return
+            # From the tick just slept to, not from the clock: a timer firing a hair early must not run the
+            # same tick twice; ticks missed while the function ran long are skipped, not caught up.
+            due = _next_run(periodic.every_s, max(due, time.time()))
             try:
                 await periodic.function()
-            except Exception:  # noqa: BLE001
+            except Exception:
                 log.exception("periodic job %s failed", periodic.name)
+
+
+async def _release(ids: list[UUID]) -> None:
+    """Undo the claim of rows that were not run, so the next relay hands them out straight away."""
+    if ids:
+        await OutboxJob.update({OutboxJob.dispatched_at: None}).where(OutboxJob.id.is_in(ids))
 
 
 # ---- arq (full mode) -------------------------------------------------------------------------------------
 
 
 async def _arq_outbox_job(ctx: dict[str, Any], outbox_id: str) -> bool:
-    ok = await run_outbox_job(outbox_id)
-    if not ok:
-        # The row carries its own backoff; arq must not retry on top of it.
-        return False
-    return True
+    # A failure is recorded on the row, which carries its own backoff: arq must not retry on top of it, so
+    # this returns the outcome instead of raising.
+    return await run_outbox_job(outbox_id)
 
 
 async def _arq_relay(ctx: dict[str, Any]) -> int:
     redis = ctx["redis"]
-    ids = await claim_due_jobs(get_settings().jobs)
-    for outbox_id in ids:
-        # The job id makes arq ignore a second copy of a delivery still queued or running.
-        await redis.enqueue_job("outbox_job", str(outbox_id), _job_id=f"outbox:{outbox_id}")
-    return len(ids)
+    settings = get_settings().jobs
+    relayed = 0
+    for _ in range(10):  # up to 10 batches a tick; the next tick goes on
+        ids = await claim_due_jobs(settings)
+        for outbox_id in ids:
+            # The job id makes arq ignore a second copy of a delivery still queued or running.
+            await redis.enqueue_job("outbox_job", str(outbox_id), _job_id=f"outbox:{outbox_id}")
+        relayed += len(ids)
+        if len(ids) < RELAY_BATCH:
+            break
+    return relayed
 
 
-def _periodic_runner(periodic: PeriodicJob) -> Callable[[dict[str, Any]], Awaitable[None]]:
+def _periodic_runner(periodic: PeriodicJob, *, guarded: bool) -> Callable[[dict[str, Any]], Awaitable[None]]:
     async def run(ctx: dict[str, Any]) -> None:
+        # A period arq's cron fields cannot express runs from a per-minute cron on the ticks that are its own.
+        if guarded and not _on_schedule(periodic.every_s, time.time()):
+            return
         await periodic.function()
 
     run.__qualname__ = run.__name__ = periodic.name
     return run
+
+
+def _periodic_cron(periodic: PeriodicJob) -> Any:
+    """An arq cron job firing on the same UTC-aligned ticks as :meth:`InProcessRunner._periodic_loop`."""
+    from arq import cron
+    from arq.typing import WorkerCoroutine
+
+    every_s = periodic.every_s
+    fields: dict[str, Any]
+    guarded = False
+    if every_s < 60:  # divides a minute
+        fields = {"second": set(range(0, 60, every_s))}
+    elif 3600 % every_s == 0:  # whole minutes dividing an hour
+        fields = {"minute": set(range(0, 60, every_s // 60)), "second": 0}
+    elif every_s % 3600 == 0 and 86400 % every_s == 0:  # whole hours dividing a day
+        fields = {"hour": set(range(0, 24, every_s // 3600)), "minute": 0, "second": 0}
+    else:  # any other whole minutes: a cron every minute that runs the function on its own ticks only
+        fields = {"second": 0}
+        guarded = True
+    coroutine = cast("WorkerCoroutine", _periodic_runner(periodic, guarded=guarded))
+    return cron(coroutine, name=periodic.name, **fields)
 
 
 def arq_worker_settings(
@@ -248,20 +345,19 @@ def arq_worker_settings(
     settings = get_settings().jobs
     every_second = set(range(60))
     cron_jobs = [cron(_arq_relay, name="outbox_relay", second=every_second, run_at_startup=True)]
-    for periodic in registry.periodic.values():
-        if periodic.every_s < 60:
-            seconds = set(range(0, 60, periodic.every_s))
-            cron_jobs.append(cron(_periodic_runner(periodic), name=periodic.name, second=seconds))
-        else:
-            minutes = set(range(0, 60, max(1, periodic.every_s // 60)))
-            cron_jobs.append(cron(_periodic_runner(periodic), name=periodic.name, minute=minutes, second=0))
+    cron_jobs += [_periodic_cron(periodic) for periodic in registry.periodic.values()]
 
     class WorkerSettings:
         functions = [func(_arq_outbox_job, name="outbox_job", max_tries=1)]
         redis_settings = RedisSettings.from_dsn(settings.redis_url)
+        # Cron fields in UTC: the same ticks as the in-process runner's epoch-aligned schedule.
+        timezone = UTC
         max_jobs = 20
         job_timeout = 300
         keep_result = 0
+        # On SIGTERM, let running jobs finish before cancelling them: a job cancelled inside a transaction
+        # can keep its pooled connection checked out, and the pool's close on shutdown would wait forever.
+        job_completion_wait = int(STOP_GRACE_S)
 
     WorkerSettings.cron_jobs = cron_jobs  # type: ignore[attr-defined]
     WorkerSettings.on_startup = staticmethod(on_startup)  # type: ignore[attr-defined]
