@@ -90,7 +90,6 @@ class StripeSettings:
 @dataclass(frozen=True, slots=True)
 class WorkSettings:
     lease_s: int
-    reap_every_s: int
     # Webhook URLs on loopback / private / link-local addresses reach the provider's own network (SSRF):
     # refused unless this is set (development and tests).
     webhooks_allow_private: bool
@@ -166,7 +165,6 @@ def load_settings() -> Settings:
         ),
         work=WorkSettings(
             lease_s=_env_int("WORK_LEASE_S", 300),
-            reap_every_s=_env_int("WORK_REAP_EVERY_S", 5),
             webhooks_allow_private=_env_bool("WEBHOOKS_ALLOW_PRIVATE", False),
         ),
         server=ServerSettings(
