@@ -12,7 +12,7 @@ from retaguarda.auth import Role
 from retaguarda.db import transaction
 from retaguarda.tenancy import TenantContext, system_context
 from staffing.service import roster
-from staffing.service.demo import load_roster_demo
+from staffing.service.demo import SKILLS, load_roster_demo
 from staffing.tables import Operator, OperatorSkill, Pool, PoolMembership, Shift, Skill
 from tenants.tables import Membership, User
 from tests.staffing.builders import join, make_operator, make_pool, make_skill
@@ -95,7 +95,7 @@ async def test_the_demo_roster_loads_once(world: World, scoped: bool) -> None:
     async with transaction():
         await load_roster_demo(context(), world.provider.id)
     first = await _counts()
-    assert first["Skill"] == 4 and first["Pool"] == 2 and first["Operator"] == 2
+    assert first["Skill"] == len(SKILLS) and first["Pool"] == 2 and first["Operator"] == 2
     assert first["PoolMembership"] == 3  # two permanent, one seasonal reinforcement
     assert first["Shift"] == 10  # a working week each
     async with transaction():
@@ -116,4 +116,4 @@ async def test_the_demo_roster_skips_missing_people(world: World) -> None:
     async with transaction():
         await load_roster_demo(system_context(), world.provider.id)
     counts = await _counts()
-    assert counts["Operator"] == 0 and counts["Skill"] == 4 and counts["Pool"] == 2
+    assert counts["Operator"] == 0 and counts["Skill"] == len(SKILLS) and counts["Pool"] == 2
