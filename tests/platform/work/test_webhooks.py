@@ -488,8 +488,10 @@ async def test_one_attempt_at_a_time_and_a_dead_workers_claim_runs_out(
     outcomes = await asyncio.gather(
         webhooks.deliver(pending.id), webhooks.deliver(pending.id), return_exceptions=True
     )
+    # The invariant is one request. Whether the twin call saw the first one in flight (and raised, for the
+    # outbox to retry) or only after it succeeded (and did nothing) depends on scheduling.
     assert len(receiver.requests) == 1
-    assert sorted(type(o).__name__ for o in outcomes) == ["DeliveryInFlight", "NoneType"]
+    assert {type(o).__name__ for o in outcomes} <= {"DeliveryInFlight", "NoneType"}
     # A claim whose worker died (`sending`, its time up) is taken over.
     await webhooks.deliver(stuck.id)
     assert len(receiver.requests) == 2
