@@ -1,8 +1,8 @@
-"""What the foundation costs per request: principal resolution (API key), the unit of work, the scoping helper
-and msgspec serialisation, against the bare Piccolo query that fetches the same row, in one run.
+"""What the foundation costs per request: principal resolution (API key), the unit of work, the scoping
+helper and msgspec serialisation, against the bare Piccolo query that fetches the same row, in one run.
 
-Runs on the embedded default (a temporary SQLite file) or on Postgres when DATABASE_URL is set (the database is
-dropped and recreated: point it at a scratch database). Prints one JSON line last:
+Runs on the embedded default (a temporary SQLite file) or on Postgres when DATABASE_URL is set (the database
+is dropped and recreated: point it at a scratch database). Prints one JSON line last:
 {"bench":"request_overhead","engine":…,"requests":…,"api_per_s":…,"raw_per_s":…,"ratio":…,"p50_ms":…,"p99_ms":…}
 """
 

@@ -9,12 +9,11 @@ from typing import Annotated
 from uuid import UUID
 
 from litestar import Controller, delete, get, patch, post
-from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from retaguarda.auth import Role, Scope, authenticated, provider_staff, requires_role, requires_scope
-from retaguarda.errors import NotFound, problem_responses
-from retaguarda.tenancy import TenantContext, provide_tenant_context
+from retaguarda.endpoints import CONTEXT, READ_ERRORS, WRITE_ERRORS, Ctx, Cursor, Limit
+from retaguarda.errors import NotFound
 from staffing.schemas import (
     MembershipCreate,
     MembershipPage,
@@ -39,14 +38,8 @@ from staffing.schemas import (
 )
 from staffing.service import memberships, operators, pools, roster, shifts, skills
 
-Ctx = NamedDependency[TenantContext]
-Limit = Annotated[int, QueryParameter(ge=1, le=200, description="Page size (at most 200).")]
-Cursor = Annotated[str | None, QueryParameter(description="The `nextCursor` of the previous page.")]
 PoolFilter = Annotated[UUID | None, QueryParameter(name="poolId")]
 
-READ_ERRORS = problem_responses(400, 401, 403, 404, 422)
-WRITE_ERRORS = problem_responses(400, 401, 403, 404, 409, 422)
-CONTEXT = {"ctx": Provide(provide_tenant_context)}
 # Operators take work and read only their own record (GET /operators/me).
 READ = [requires_role(Role.ADMIN, Role.ACCOUNT_MANAGER, Role.SUPERVISOR), requires_scope(Scope.STAFFING_READ)]
 WRITE = [requires_role(Role.ADMIN, Role.ACCOUNT_MANAGER), requires_scope(Scope.STAFFING_WRITE)]

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
 from uuid import UUID
 
 from litestar import Controller, delete, get, patch, post
-from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from retaguarda.auth import (
     Role,
@@ -18,8 +16,7 @@ from retaguarda.auth import (
     requires_role,
     requires_scope,
 )
-from retaguarda.errors import problem_responses
-from retaguarda.tenancy import TenantContext, provide_tenant_context
+from retaguarda.endpoints import CONTEXT, READ_ERRORS, WRITE_ERRORS, Ctx, Cursor, Limit
 from tenants.schemas import (
     ApiKeyCreate,
     ApiKeyCreated,
@@ -45,13 +42,6 @@ from tenants.schemas import (
 )
 from tenants.service import api_keys, calendars, directory
 
-Ctx = NamedDependency[TenantContext]
-Limit = Annotated[int, QueryParameter(ge=1, le=200, description="Page size (at most 200).")]
-Cursor = Annotated[str | None, QueryParameter(description="The `nextCursor` of the previous page.")]
-
-READ_ERRORS = problem_responses(400, 401, 403, 404)
-WRITE_ERRORS = problem_responses(400, 401, 403, 404, 409, 422)
-CONTEXT = {"ctx": Provide(provide_tenant_context)}
 MANAGERS = (Role.ADMIN, Role.ACCOUNT_MANAGER, Role.CLIENT_ADMIN)
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
+import time
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -13,6 +15,9 @@ from litestar import Litestar
 
 from retaguarda.auth import Role, TenantKind, hash_password
 from retaguarda.db import transaction
+from retaguarda.jobs import InProcessRunner
+from retaguarda.kernel.tables import OutboxJob
+from retaguarda.settings import get_settings
 from tenants.tables import AccountAssignment, BusinessCalendar, Membership, Tenant, User
 
 PASSWORD = "correct horse battery"
@@ -72,6 +77,18 @@ class World:
         client = self.anonymous()
         client.headers["Authorization"] = f"Bearer {created.json()['key']}"
         return client
+
+    async def settle_jobs(self, timeout_s: float = 20.0) -> None:
+        """Run every due job until the outbox is empty. In the embedded pass the app's runner may be running
+        some in the background; in the full pass (arq) nothing runs them but this."""
+        runner = self.app.state.job_runner or InProcessRunner(get_settings().jobs)
+        deadline = time.monotonic() + timeout_s
+        while True:
+            await runner.drain()
+            if await OutboxJob.count().where(OutboxJob.dead == False) == 0:  # noqa: E712
+                return
+            assert time.monotonic() < deadline, await OutboxJob.select()
+            await asyncio.sleep(0.05)
 
     async def close(self) -> None:
         for client in self._clients:

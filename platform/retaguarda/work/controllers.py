@@ -8,13 +8,11 @@ from uuid import UUID
 
 import msgspec
 from litestar import Controller, Request, Response, get, patch, post
-from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
+from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody
 
 from retaguarda.auth import Role, Scope, authenticated, provider_staff, requires_role, requires_scope
-from retaguarda.errors import problem_responses
+from retaguarda.endpoints import CONTEXT, READ_ERRORS, WRITE_ERRORS, Ctx, Cursor, Limit
 from retaguarda.idempotency import StoredResponse, check_key, remember, replay, request_fingerprint
-from retaguarda.tenancy import TenantContext, provide_tenant_context
 from retaguarda.work.schemas import (
     AskClient,
     CommentCreate,
@@ -43,12 +41,6 @@ from retaguarda.work.service import catalog, claims, intake, tasks, time
 from retaguarda.work.service.common import owning_tenant
 from retaguarda.work.templates import TEMPLATES, TaskTypeTemplate
 
-Ctx = NamedDependency[TenantContext]
-Limit = Annotated[int, QueryParameter(ge=1, le=200, description="Page size (at most 200).")]
-Cursor = Annotated[str | None, QueryParameter(description="The `nextCursor` of the previous page.")]
-READ_ERRORS = problem_responses(400, 401, 403, 404)
-WRITE_ERRORS = problem_responses(400, 401, 403, 404, 409, 422)
-CONTEXT = {"ctx": Provide(provide_tenant_context)}
 CATALOG_WRITERS = (Role.ADMIN, Role.ACCOUNT_MANAGER)
 
 

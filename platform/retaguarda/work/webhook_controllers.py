@@ -6,12 +6,10 @@ from typing import Annotated
 from uuid import UUID
 
 from litestar import Controller, delete, get, patch, post
-from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from retaguarda.auth import Role, Scope, authenticated, requires_role, requires_scope
-from retaguarda.errors import problem_responses
-from retaguarda.tenancy import TenantContext, provide_tenant_context
+from retaguarda.endpoints import CONTEXT, READ_ERRORS, WRITE_ERRORS, Ctx, Cursor, Limit
 from retaguarda.work import webhooks
 from retaguarda.work.webhook_schemas import (
     DeliveryStatus,
@@ -24,13 +22,7 @@ from retaguarda.work.webhook_schemas import (
     WebhookEndpointWithSecret,
 )
 
-Ctx = NamedDependency[TenantContext]
-Limit = Annotated[int, QueryParameter(ge=1, le=200, description="Page size (at most 200).")]
-Cursor = Annotated[str | None, QueryParameter(description="The `nextCursor` of the previous page.")]
 TenantFilter = Annotated[UUID | None, QueryParameter(name="tenantId", description="Only this client's.")]
-READ_ERRORS = problem_responses(400, 401, 403, 404)
-WRITE_ERRORS = problem_responses(400, 401, 403, 404, 409, 422)
-CONTEXT = {"ctx": Provide(provide_tenant_context)}
 # A client's own admin, or the provider's staff who run the account; client members only look.
 WRITERS = (Role.ADMIN, Role.ACCOUNT_MANAGER, Role.CLIENT_ADMIN)
 READERS = (*WRITERS, Role.CLIENT_MEMBER)

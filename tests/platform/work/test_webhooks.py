@@ -19,9 +19,6 @@ from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
 from retaguarda.db import transaction
-from retaguarda.jobs import InProcessRunner
-from retaguarda.kernel.tables import OutboxJob
-from retaguarda.settings import get_settings
 from retaguarda.work import webhooks
 from retaguarda.work.tables import TaskEvent, WebhookDelivery
 from tests.support.work import Floor
@@ -92,17 +89,8 @@ def quick_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(webhooks, "RETRY_DELAYS_S", (0,))
 
 
-async def settle(world: World, timeout_s: float = 20.0) -> None:
-    """Run every due job until the outbox is empty. In the embedded pass the app's runner may be running some
-    in the background; in the full pass (arq) nothing runs them but this."""
-    runner = world.app.state.job_runner or InProcessRunner(get_settings().jobs)
-    deadline = time.monotonic() + timeout_s
-    while True:
-        await runner.drain()
-        if await OutboxJob.count().where(OutboxJob.dead == False) == 0:  # noqa: E712
-            return
-        assert time.monotonic() < deadline, await OutboxJob.select()
-        await asyncio.sleep(0.05)
+async def settle(world: World) -> None:
+    await world.settle_jobs()
 
 
 async def create_endpoint(

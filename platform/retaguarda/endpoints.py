@@ -1,0 +1,20 @@
+"""What every controller module uses: the unit-of-work dependency, page parameters, documented errors."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar.di import NamedDependency, Provide
+from litestar.params import QueryParameter
+
+from retaguarda.errors import problem_responses
+from retaguarda.tenancy import TenantContext, provide_tenant_context
+
+# A controller's `dependencies`: each handler's one unit of work, as `ctx: Ctx`.
+CONTEXT = {"ctx": Provide(provide_tenant_context)}
+Ctx = NamedDependency[TenantContext]
+Limit = Annotated[int, QueryParameter(ge=1, le=200, description="Page size (at most 200).")]
+Cursor = Annotated[str | None, QueryParameter(description="The `nextCursor` of the previous page.")]
+# Lists and reads answer 422 too: a bad cursor or filter is invalid input.
+READ_ERRORS = problem_responses(400, 401, 403, 404, 422)
+WRITE_ERRORS = problem_responses(400, 401, 403, 404, 409, 422)
