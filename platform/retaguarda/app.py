@@ -38,6 +38,7 @@ log = logging.getLogger("retaguarda.app")
 
 def load_job_modules() -> None:
     """Register every domain's jobs (the kernel's registry is filled by these imports)."""
+    import retaguarda.work.service.csv_import
     import retaguarda.work.tasks  # noqa: F401
     import tenants.tasks  # noqa: F401
 

@@ -1,0 +1,327 @@
+"""The claim loop under load: N simulated operators (default 50) claim and complete every task through the
+HTTP API of a real server, then the same workload runs as a raw asyncpg claim loop on the same database, in
+one run.
+
+The app is served by uvicorn in a subprocess on 127.0.0.1 (full mode: no job runner in the web process, as in
+production; the outbox rows it writes wait for the workers) with an asyncpg pool of DATABASE_POOL_MAX
+connections (default: one per operator). The raw baseline runs the statements that carry the same
+guarantees, through a pool of the same size: lock the operator's row, the claim UPDATE ... FOR UPDATE SKIP
+LOCKED, the time entry, the `claimed` event and its outbox row; then the fenced completion UPDATE, the time
+entry's close, the `completed` event and its outbox row. Each half is one transaction, as each API call is.
+
+Needs Postgres: DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/retaguarda_bench) names a scratch
+database that is dropped and recreated. BENCH_OPERATORS and BENCH_TASKS size the run. Prints one JSON line
+last:
+{"bench":"claim","operators":…,"tasks":…,"api_per_s":…,"raw_per_s":…,"ratio":…,"p99_ms":…,"double_claims":…,
+"lost":…} where double_claims counts tasks completed twice or claimed by two operators, and lost counts tasks
+never completed, both in the API run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from uuid import UUID, uuid4
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+OPERATORS = int(os.environ.get("BENCH_OPERATORS", "50"))
+TASKS = int(os.environ.get("BENCH_TASKS", "3000"))
+os.environ.setdefault("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/retaguarda_bench")
+os.environ.setdefault("DATABASE_POOL_MAX", str(OPERATORS))
+os.environ.setdefault("SECRET_KEY", "bench")
+os.environ.setdefault("LOG_LEVEL", "ERROR")
+os.environ.setdefault("LOG_JSON", "false")
+# Operators sign in once each; the password hash cost is not what this measures.
+os.environ.setdefault("ARGON2_TIME_COST", "1")
+os.environ.setdefault("ARGON2_MEMORY_KIB", "1024")
+os.environ.setdefault("ARGON2_PARALLELISM", "1")
+os.environ.pop("REDIS_URL", None)
+
+RAW_CLAIM_EXTRAS = (
+    "INSERT INTO time_entry (id, tenant_id, task_id, operator_id, started_at) VALUES ($1, $2, $3, $4, $5)",
+    "INSERT INTO task_event (id, tenant_id, task_id, kind, at, operator_id, fencing_token)"
+    " VALUES ($1, $2, $3, 'claimed', $4, $5, $6)",
+)
+RAW_COMPLETE = """
+UPDATE task SET status = 'done', lease_expires_at = NULL, completed_at = $1, updated_at = $1
+WHERE id = $2 AND assignee_id = $3 AND fencing_token = $4 AND status = 'claimed' AND lease_expires_at > $1
+RETURNING tenant_id
+"""
+RAW_CLOSE_ENTRY = """
+UPDATE time_entry SET ended_at = $1, seconds = GREATEST(0, EXTRACT(EPOCH FROM $1 - started_at))::int
+WHERE task_id = $2 AND operator_id = $3 AND ended_at IS NULL
+"""
+RAW_COMPLETED_EVENT = (
+    "INSERT INTO task_event (id, tenant_id, task_id, kind, at, operator_id, fencing_token)"
+    " VALUES ($1, $2, $3, 'completed', $4, $5, $6)"
+)
+RAW_OUTBOX = (
+    "INSERT INTO kernel_outbox (id, tenant_id, job, args, available_at)"
+    " VALUES ($1, $2, 'work.task_event', $3, $4)"
+)
+DOUBLE_CLAIMS_SQL = """
+SELECT count(*) FROM task t
+WHERE t.fencing_token > 1
+   OR (SELECT count(*) FROM task_event e WHERE e.task_id = t.id AND e.kind = 'completed') > 1
+   OR (SELECT count(DISTINCT e.operator_id) FROM task_event e
+       WHERE e.task_id = t.id AND e.kind = 'claimed') > 1
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def serve(port: int) -> subprocess.Popen[bytes]:
+    # Full mode in the server: REDIS_URL only switches the in-process job runner off; nothing connects to it.
+    env = {**os.environ, "REDIS_URL": "redis://127.0.0.1:6379/15", "PYTHONPATH": str(ROOT)}
+    command = [
+        sys.executable, "-m", "uvicorn", "retaguarda.app:create_app", "--factory",
+        "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log",
+    ]  # fmt: skip
+    return subprocess.Popen(command, cwd=ROOT, env=env)
+
+
+async def wait_until_up(base_url: str, server: subprocess.Popen[bytes]) -> None:
+    import httpx
+
+    async with httpx.AsyncClient(base_url=base_url) as client:
+        for _ in range(300):
+            if server.poll() is not None:
+                raise RuntimeError("the server exited")
+            try:
+                if (await client.get("/health/live")).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.1)
+    raise RuntimeError("the server did not start")
+
+
+async def queue_tasks(floor: Any, count: int) -> None:
+    """Queued tasks inserted directly, alternating between the two clients' queues."""
+    from retaguarda.db import transaction
+    from retaguarda.work.tables import Task
+
+    world = floor.world
+    places = [
+        (world.client_a.id, floor.queue_a, floor.type_a),
+        (world.client_b.id, floor.queue_b, floor.type_b),
+    ]
+    stamp = datetime.now(UTC)
+    async with transaction():
+        for start in range(0, count, 1000):
+            batch = []
+            for n in range(start, min(count, start + 1000)):
+                tenant_id, queue_id, type_id = places[n % 2]
+                batch.append(
+                    Task(
+                        id=uuid4(),
+                        tenant_id=tenant_id,
+                        queue_id=queue_id,
+                        task_type_id=type_id,
+                        title=f"Bill {n}",
+                        payload={"supplier": f"S{n}", "amount": 100 + n},
+                        required_skill_id=floor.skill_id,
+                        status="queued",
+                        created_at=stamp + timedelta(microseconds=n),
+                        updated_at=stamp,
+                    )
+                )
+            await Task.insert(*batch)
+
+
+async def signed_in(base_url: str, email: str) -> Any:
+    import httpx
+
+    from tests.support.world import PASSWORD, sign_in
+
+    client = httpx.AsyncClient(base_url=base_url, limits=httpx.Limits(max_connections=4))
+    response = await sign_in(client, email, PASSWORD)
+    assert response.status_code == 303, response.text
+    match = re.search(r'name="csrf-token" content="([^"]+)"', (await client.get("/")).text)
+    assert match
+    client.headers["X-CSRF-Token"] = match.group(1)
+    return client
+
+
+async def api_run(base_url: str, emails: list[str]) -> tuple[float, list[float], list[str]]:
+    clients = await asyncio.gather(*(signed_in(base_url, email) for email in emails))
+    latencies: list[float] = []
+    completed: list[str] = []
+
+    async def operator(client: Any) -> None:
+        while True:
+            started = time.perf_counter()
+            claimed = await client.post("/api/v1/work/next")
+            latencies.append(time.perf_counter() - started)
+            if claimed.status_code == 204:
+                return
+            assert claimed.status_code == 200, claimed.text
+            lease = claimed.json()
+            task_id = lease["task"]["id"]
+            started = time.perf_counter()
+            done = await client.post(
+                f"/api/v1/work/{task_id}/complete", json={"fencingToken": lease["fencingToken"]}
+            )
+            latencies.append(time.perf_counter() - started)
+            if done.status_code == 204:
+                completed.append(task_id)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(operator(client) for client in clients))
+    elapsed = time.perf_counter() - started
+    for client in clients:
+        await client.aclose()
+    return elapsed, latencies, completed
+
+
+async def raw_run(dsn: str, operator_ids: list[UUID], pool_size: int) -> tuple[float, int]:
+    import asyncpg
+
+    from retaguarda.work.service.claims import CLAIM_SQL, LOCK_OPERATOR_SQL
+
+    claim_sql = pg_placeholders(CLAIM_SQL, lock="FOR UPDATE SKIP LOCKED")
+    lock_sql = LOCK_OPERATOR_SQL.replace("{}", "$1")
+    lease = timedelta(minutes=5)
+    pool = await asyncpg.create_pool(dsn, min_size=pool_size, max_size=pool_size)
+    completed = 0
+
+    async def operator(operator_id: UUID) -> None:
+        nonlocal completed
+        while True:
+            now = datetime.now(UTC)
+            async with pool.acquire() as conn, conn.transaction():
+                await conn.execute(lock_sql, operator_id)
+                task = await conn.fetchrow(claim_sql, operator_id, now + lease, now)
+                if task is None:
+                    return
+                await conn.execute(
+                    RAW_CLAIM_EXTRAS[0], uuid4(), task["tenant_id"], task["id"], operator_id, now
+                )
+                await conn.execute(
+                    RAW_CLAIM_EXTRAS[1],
+                    uuid4(),
+                    task["tenant_id"],
+                    task["id"],
+                    now,
+                    operator_id,
+                    task["fencing_token"],
+                )
+                await outbox(conn, task["tenant_id"], task["id"], "task.claimed", now)
+            now = datetime.now(UTC)
+            async with pool.acquire() as conn, conn.transaction():
+                done = await conn.fetchrow(RAW_COMPLETE, now, task["id"], operator_id, task["fencing_token"])
+                if done is None:
+                    continue
+                await conn.execute(RAW_CLOSE_ENTRY, now, task["id"], operator_id)
+                await conn.execute(
+                    RAW_COMPLETED_EVENT,
+                    uuid4(),
+                    task["tenant_id"],
+                    task["id"],
+                    now,
+                    operator_id,
+                    task["fencing_token"],
+                )
+                await outbox(conn, task["tenant_id"], task["id"], "task.completed", now)
+            completed += 1
+
+    started = time.perf_counter()
+    await asyncio.gather(*(operator(operator_id) for operator_id in operator_ids))
+    elapsed = time.perf_counter() - started
+    await pool.close()
+    return elapsed, completed
+
+
+async def outbox(conn: Any, tenant_id: UUID, task_id: UUID, event: str, now: datetime) -> None:
+    args = json.dumps({"task_id": str(task_id), "event": event})
+    await conn.execute(RAW_OUTBOX, uuid4(), tenant_id, args, now)
+
+
+def pg_placeholders(sql: str, **text: str) -> str:
+    """The claim's ``{name}`` placeholders as asyncpg's $1, $2, $3 (op, lease, now)."""
+    numbers = {"op": "$1", "lease": "$2", "now": "$3"}
+    return re.sub(r"\{(\w+)\}", lambda m: text.get(m.group(1)) or numbers[m.group(1)], sql)
+
+
+async def reset_tasks(floor: Any) -> None:
+    from retaguarda.db import get_engine
+
+    await get_engine().run_ddl("TRUNCATE task_event, time_entry, task_comment, kernel_outbox, task CASCADE")
+    await queue_tasks(floor, TASKS)
+
+
+async def main() -> dict[str, object]:
+    from retaguarda.app import create_app
+    from retaguarda.db import get_engine, start_database, stop_database, transaction
+    from retaguarda.settings import get_settings
+    from tests.support.database import migrate, recreate_postgres_database
+    from tests.support.work import add_operator, build_floor
+    from tests.support.world import build_world
+
+    settings = get_settings()
+    assert settings.db.is_postgres, "the claim benchmark needs Postgres (DATABASE_URL)"
+    await recreate_postgres_database(settings.db.url)
+    await migrate()
+    await start_database()
+    world = await build_world(create_app())
+    floor = await build_floor(world)
+    keys = [f"bench-op{n}" for n in range(OPERATORS)]
+    async with transaction():
+        operator_ids = [
+            await add_operator(world, key, skill_id=floor.skill_id, pool_id=floor.pool_id) for key in keys
+        ]
+    await reset_tasks(floor)
+    await get_engine().run_ddl("ANALYZE")
+
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    server = serve(port)
+    try:
+        await wait_until_up(base_url, server)
+        api_s, latencies, completed = await api_run(base_url, [world.people[key].email for key in keys])
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    engine = get_engine()
+    double_claims = (await engine.run_ddl(DOUBLE_CLAIMS_SQL))[0]["count"]
+    lost = (await engine.run_ddl("SELECT count(*) FROM task WHERE status <> 'done'"))[0]["count"]
+    double_claims += len(completed) - len(set(completed))
+
+    await reset_tasks(floor)
+    await engine.run_ddl("ANALYZE")
+    raw_s, raw_completed = await raw_run(settings.db.asyncpg_dsn, operator_ids, settings.db.pool_max)
+    raw_lost = (await engine.run_ddl("SELECT count(*) FROM task WHERE status <> 'done'"))[0]["count"]
+    assert raw_completed == TASKS and raw_lost == 0, "the raw loop itself lost tasks"
+    await stop_database()
+
+    latencies.sort()
+    api_per_s, raw_per_s = TASKS / api_s, TASKS / raw_s
+    return {
+        "bench": "claim",
+        "operators": OPERATORS,
+        "tasks": TASKS,
+        "api_per_s": round(api_per_s, 1),
+        "raw_per_s": round(raw_per_s, 1),
+        "ratio": round(api_per_s / raw_per_s, 3),
+        "p99_ms": round(latencies[max(0, int(len(latencies) * 0.99) - 1)] * 1000, 2),
+        "double_claims": double_claims,
+        "lost": lost,
+    }
+
+
+if __name__ == "__main__":
+    print(json.dumps(asyncio.run(main())))

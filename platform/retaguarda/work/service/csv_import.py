@@ -1,0 +1,767 @@
+"""CSV import of many tasks: an upload is checked and stored, then a job imports it batch by batch.
+
+The upload is refused whole (422, nothing stored) when the file itself is wrong: not UTF-8, too big, too many
+rows, unreadable CSV, or a header that does not match the task type (unknown, repeated or missing required
+columns). Otherwise the text is stored with its row count and the job is enqueued in the same transaction.
+
+The job streams the stored text and works in batches of :data:`BATCH_ROWS` rows. Each batch is one transaction
+that writes the accepted rows' tasks and ``created`` events in bulk, one report line per row (accepted with
+its task, or rejected with one error per bad column), one outbox row that announces the batch's new tasks,
+and the import's progress. The report lines are the job's bookmark: a run resumes after the highest row
+number already reported, so a job that crashed, or runs twice, never imports a row twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import csv
+import io
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any, Final
+from uuid import UUID, uuid4
+
+import msgspec
+from piccolo.columns import Column
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.query.functions.aggregate import Max
+from piccolo.table import Table
+
+from retaguarda.db import get_engine, is_postgres, is_unique_violation, transaction
+from retaguarda.errors import FieldError, InvalidInput, NotFound
+from retaguarda.jobs import enqueue, job
+from retaguarda.tenancy import TenantContext, system_context
+from retaguarda.wire import MAX_PAGE_SIZE, after_cursor, page_of
+from retaguarda.work import webhooks
+from retaguarda.work.csv_schemas import CsvImportRead, CsvImportRowRead, CsvImportStatus
+from retaguarda.work.fields import FieldSpec
+from retaguarda.work.schemas import TaskCreate, TaskTypeRead
+from retaguarda.work.service.catalog import find_queue, find_task_type, get_task_type
+from retaguarda.work.service.common import loads, now, owning_tenant
+from retaguarda.work.service.intake import DEFAULT_QUEUE, prepare_task
+from retaguarda.work.tables import CsvImport, CsvImportRow, Queue, Task, TaskEvent
+from tenants.tables import Tenant
+
+MAX_CSV_BYTES = 20 * 1024 * 1024
+MAX_CSV_ROWS = 200_000
+# Rows per transaction: large enough that the bulk statements dominate, small enough that a batch's tasks,
+# events and report lines stay a few megabytes and within Postgres's 32 767 bind parameters per statement.
+BATCH_ROWS = 1000
+YIELD_EVERY: Final = 50
+EXTRA_COLUMNS: Final = ("externalRef", "priority", "title")
+HEADER_ROW: Final = 1
+# The report line of the file as a whole: where a failed import says why it stopped.
+FILE_ROW: Final = 0
+MAX_EXTERNAL_REF: Final = 200
+MAX_TITLE: Final = 300
+PRIORITY_WORDS: Final = {"low": 1, "normal": 2, "high": 3, "urgent": 4}
+IMPORT_JOB: Final = "work.import_csv"
+ANNOUNCE_JOB: Final = "work.import_csv_created"
+
+
+@dataclass(frozen=True, slots=True)
+class CsvUpload:
+    raw: bytes
+    filename: str = ""
+    task_type: str | None = None
+    queue: str | None = None
+    tenant_id: UUID | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CsvLayout:
+    """How a file is cut: its separator and, by position, the column each cell belongs to."""
+
+    delimiter: str
+    columns: tuple[str, ...]
+
+
+# ---- the upload -------------------------------------------------------------------------------------------
+
+
+def _file_error(code: str, message: str) -> InvalidInput:
+    return InvalidInput(errors=[FieldError("file", code, message)])
+
+
+def decode_upload(raw: bytes) -> str:
+    """The file's text: UTF-8, with or without a byte order mark (Excel writes one)."""
+    if len(raw) > MAX_CSV_BYTES:
+        raise _file_error("too_large", f"A file has at most {MAX_CSV_BYTES // (1024 * 1024)} MB.")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise _file_error(
+            "invalid_encoding", f"Save the file as UTF-8 (byte {exc.start} is not UTF-8)."
+        ) from None
+
+
+def sniff_delimiter(text: str) -> str:
+    """``;`` or ``,``, whichever the header line has more of (spreadsheets in pt_BR and es write ``;``)."""
+    end = text.find("\n")
+    header = text if end < 0 else text[:end]
+    return ";" if header.count(";") > header.count(",") else ","
+
+
+def open_csv(text: str, specs: Sequence[FieldSpec]) -> tuple[Iterator[list[str]], CsvLayout]:
+    """A reader positioned after the header, and the layout the header gives; InvalidInput when the header
+    does not fit the task type. The reader streams: it never holds more than the current row."""
+    delimiter = sniff_delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        raise _file_error("invalid_csv", f"Row 1: {exc}.") from None
+    if not header or not any(cell.strip() for cell in header):
+        raise _file_error("empty", "The file has no header row.")
+    return reader, CsvLayout(delimiter, _columns(header, specs))
+
+
+def _columns(header: list[str], specs: Sequence[FieldSpec]) -> tuple[str, ...]:
+    known = {name.casefold(): name for name in (*(spec.key for spec in specs), *EXTRA_COLUMNS)}
+    expected = ", ".join(known.values())
+    columns: list[str] = []
+    errors: list[FieldError] = []
+    for index, cell in enumerate(header):
+        name = cell.strip()
+        canonical = known.get(name.casefold())
+        if canonical is None:
+            errors.append(
+                FieldError(
+                    f"columns[{index}]",
+                    "unknown_column",
+                    f"Unknown column {name!r}; this task type's columns are: {expected}.",
+                )
+            )
+        elif canonical in columns:
+            errors.append(FieldError(f"columns[{index}]", "duplicate", f"The column {canonical!r} repeats."))
+        columns.append(canonical or name)
+    errors.extend(
+        FieldError("columns", "missing_column", f"The required column {spec.key!r} is missing.")
+        for spec in specs
+        if spec.required and spec.key not in columns
+    )
+    if errors:
+        raise InvalidInput(errors=errors)
+    return tuple(columns)
+
+
+def _blank(record: list[str]) -> bool:
+    return not any(cell.strip() for cell in record)
+
+
+def count_rows(reader: Iterator[list[str]]) -> int:
+    """The non-blank rows after the header; InvalidInput beyond :data:`MAX_CSV_ROWS` or on broken CSV."""
+    total = 0
+    number = HEADER_ROW
+    try:
+        for number, record in enumerate(reader, start=HEADER_ROW + 1):  # noqa: B007 - read after the loop
+            if _blank(record):
+                continue
+            total += 1
+            if total > MAX_CSV_ROWS:
+                raise _file_error("too_many_rows", f"A file has at most {MAX_CSV_ROWS} rows.")
+    except csv.Error as exc:
+        raise _file_error("invalid_csv", f"Row {number + 1}: {exc}.") from None
+    if total == 0:
+        raise _file_error("empty", "The file has no rows after the header.")
+    return total
+
+
+async def create_import(ctx: TenantContext, upload: CsvUpload) -> CsvImportRead:
+    """Check and store an upload, and enqueue its import in the same transaction."""
+    tenant_id = owning_tenant(ctx, upload.tenant_id)
+    text = decode_upload(upload.raw)
+    if not upload.task_type:
+        raise InvalidInput(errors=[FieldError("taskType", "required", "Name the task type (its code).")])
+    task_type = await find_task_type(ctx, tenant_id, upload.task_type)
+    if task_type is None or not task_type.active:
+        raise InvalidInput(
+            errors=[FieldError("taskType", "not_found", "No active task type with this code.")]
+        )
+    queue_code = upload.queue or DEFAULT_QUEUE
+    queue = await find_queue(ctx, tenant_id, queue_code)
+    if queue is None:
+        raise InvalidInput(
+            errors=[FieldError("queue", "not_found", f"No queue with the code {queue_code!r}.")]
+        )
+    reader, _ = open_csv(text, task_type.fields)
+    total = count_rows(reader)
+    row = CsvImport(
+        id=uuid4(),
+        tenant_id=tenant_id,
+        queue_id=queue["id"],
+        task_type_id=task_type.id,
+        filename=upload.filename[:255],
+        content=text,
+        status=CsvImportStatus.PENDING.value,
+        total_rows=total,
+        created_by=ctx.principal.user_id,
+        created_at=now(),
+    )
+    await ctx.insert(row)
+    await enqueue(IMPORT_JOB, tenant_id=tenant_id, import_id=str(row.id))
+    return await get_import(ctx, row.id)
+
+
+# ---- reading imports and their reports ---------------------------------------------------------------------
+
+_READ_COLUMNS: Final = CsvImport.all_columns(exclude=[CsvImport.content])
+
+
+def _import_read(row: dict[str, Any], failure: str | None) -> CsvImportRead:
+    return CsvImportRead(
+        id=row["id"],
+        tenant_id=row["tenant_id"],
+        queue_id=row["queue_id"],
+        task_type_id=row["task_type_id"],
+        filename=row["filename"],
+        status=CsvImportStatus(row["status"]),
+        total_rows=row["total_rows"],
+        processed_rows=row["processed_rows"],
+        accepted=row["accepted"],
+        rejected=row["rejected"],
+        created_by=row["created_by"],
+        created_at=row["created_at"],
+        finished_at=row["finished_at"],
+        failure=failure,
+    )
+
+
+async def _failures(ctx: TenantContext, rows: list[dict[str, Any]]) -> dict[UUID, str]:
+    """Why each failed import of ``rows`` stopped (from its file-level report line)."""
+    failed = [row["id"] for row in rows if row["status"] == CsvImportStatus.FAILED]
+    if not failed:
+        return {}
+    lines = await ctx.select(CsvImportRow, CsvImportRow.import_id, CsvImportRow.errors).where(
+        CsvImportRow.import_id.is_in(failed) & (CsvImportRow.row_number == FILE_ROW)
+    )
+    return {
+        line["import_id"]: " ".join(error["message"] for error in loads(line["errors"])) for line in lines
+    }
+
+
+async def get_import(ctx: TenantContext, import_id: UUID) -> CsvImportRead:
+    row = await ctx.select(CsvImport, *_READ_COLUMNS).where(CsvImport.id == import_id).first()
+    if row is None:
+        raise NotFound()
+    return _import_read(row, (await _failures(ctx, [row])).get(row["id"]))
+
+
+async def list_imports(
+    ctx: TenantContext,
+    *,
+    tenant_id: UUID | None,
+    status: CsvImportStatus | None,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[CsvImportRead], str | None]:
+    query = ctx.select(CsvImport, *_READ_COLUMNS)
+    if tenant_id is not None:
+        query = query.where(CsvImport.tenant_id == tenant_id)
+    if status is not None:
+        query = query.where(CsvImport.status == status.value)
+    limit = min(limit, MAX_PAGE_SIZE)
+    rows, next_cursor = page_of(await after_cursor(query, CsvImport, cursor, limit), limit, lambda row: row)
+    failures = await _failures(ctx, rows)
+    return [_import_read(row, failures.get(row["id"])) for row in rows], next_cursor
+
+
+def _row_cursor(cursor: str | None) -> int:
+    if cursor is None:
+        return FILE_ROW
+    if not cursor.isdigit() or len(cursor) > 9:
+        raise InvalidInput(errors=[FieldError("cursor", "invalid", "The cursor is not valid.")])
+    return int(cursor)
+
+
+async def list_import_rows(
+    ctx: TenantContext, import_id: UUID, *, accepted: bool | None, cursor: str | None, limit: int
+) -> tuple[list[CsvImportRowRead], str | None]:
+    """The report, in row order; the cursor is the last row number of the previous page."""
+    after = _row_cursor(cursor)
+    if not await ctx.exists(CsvImport).where(CsvImport.id == import_id):
+        raise NotFound()
+    query = ctx.select(
+        CsvImportRow,
+        CsvImportRow.row_number,
+        CsvImportRow.accepted,
+        CsvImportRow.task_id,
+        CsvImportRow.errors,
+    ).where((CsvImportRow.import_id == import_id) & (CsvImportRow.row_number > after))
+    if accepted is not None:
+        query = query.where(CsvImportRow.accepted == accepted)
+    limit = min(limit, MAX_PAGE_SIZE)
+    rows = await query.order_by(CsvImportRow.row_number).limit(limit + 1)
+    page = rows[:limit]
+    items = [
+        CsvImportRowRead(
+            row_number=row["row_number"],
+            accepted=row["accepted"],
+            task_id=row["task_id"],
+            errors=msgspec.convert(loads(row["errors"]), list[FieldError]),
+        )
+        for row in page
+    ]
+    return items, str(page[-1]["row_number"]) if len(rows) > limit else None
+
+
+# ---- the import job ----------------------------------------------------------------------------------------
+
+
+class ImportFailed(Exception):
+    """The file cannot be imported any further (its task type changed or was switched off)."""
+
+
+@dataclass(slots=True)
+class _Plan:
+    """What every row of one import needs, loaded once per run."""
+
+    import_id: UUID
+    tenant_id: UUID
+    ctx: TenantContext
+    task_type: TaskTypeRead
+    queue: dict[str, Any]
+    currency: str
+    layout: CsvLayout
+    types: dict[str, TaskTypeRead] = field(default_factory=dict)
+    queues: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class _Outcome:
+    row_number: int
+    task: Task | None
+    errors: list[FieldError]
+
+
+@job(IMPORT_JOB)
+async def import_csv(import_id: str) -> None:
+    await run_import(UUID(import_id))
+
+
+async def run_import(import_id: UUID) -> None:
+    """Import what is left of an upload; a finished (or failed) import is left alone."""
+    async with transaction():
+        started = await _start(import_id)
+    if started is None:
+        return
+    ctx, text = started
+    try:
+        plan = await _plan(ctx, import_id, text)
+        await _import_rows(
+            plan, _records(text, plan.layout.delimiter, after=await _last_reported_row(ctx, import_id))
+        )
+    except ImportFailed as failed:
+        await _finish(ctx, import_id, failure=str(failed))
+        return
+    await _finish(ctx, import_id)
+
+
+async def _import_rows(plan: _Plan, records: Iterator[tuple[int, list[str]]]) -> None:
+    """Validate batch after batch while the previous one is being written: the rows' checks run in Python and
+    the writes in Postgres, so the two overlap. Batches still commit one at a time, in order."""
+    writing: asyncio.Task[None] | None = None
+    try:
+        for batch in _batches(records):
+            outcomes = await _validate_batch(plan, batch)
+            if writing is not None:
+                await writing
+            writing = asyncio.create_task(_write_batch(plan, outcomes))
+        if writing is not None:
+            await writing
+            writing = None
+    finally:
+        if writing is not None:
+            # Leave no transaction half-way when the reading or validating failed; its own error is secondary.
+            with contextlib.suppress(Exception):
+                await writing
+
+
+def _batches(records: Iterator[tuple[int, list[str]]]) -> Iterator[list[tuple[int, list[str]]]]:
+    batch: list[tuple[int, list[str]]] = []
+    for numbered in records:
+        batch.append(numbered)
+        if len(batch) >= BATCH_ROWS:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+async def _start(import_id: UUID) -> tuple[TenantContext, str] | None:
+    """Mark the import running; its tenant's scope (acting as the uploader) and its text."""
+    row = (
+        await CsvImport.select(  # scope: the job reloads the import it was given; its tenant scopes the rest
+            CsvImport.tenant_id, CsvImport.status, CsvImport.created_by, CsvImport.content
+        )
+        .where(CsvImport.id == import_id)
+        .first()
+    )
+    if row is None or row["status"] in (CsvImportStatus.DONE, CsvImportStatus.FAILED):
+        return None
+    scope = system_context(row["tenant_id"])
+    # The uploader is the author of the tasks and of their `created` events.
+    ctx = TenantContext(replace(scope.principal, user_id=row["created_by"]))
+    if row["status"] == CsvImportStatus.PENDING:
+        await ctx.update(CsvImport, {CsvImport.status: CsvImportStatus.RUNNING.value}).where(
+            (CsvImport.id == import_id) & (CsvImport.status == CsvImportStatus.PENDING.value)
+        )
+    return ctx, str(row["content"])
+
+
+async def _plan(ctx: TenantContext, import_id: UUID, text: str) -> _Plan:
+    row = (
+        await ctx.select(CsvImport, CsvImport.tenant_id, CsvImport.task_type_id, CsvImport.queue_id)
+        .where(CsvImport.id == import_id)
+        .first()
+    )
+    if row is None:
+        raise NotFound()
+    task_type = await get_task_type(ctx, row["task_type_id"])
+    if not task_type.active:
+        raise ImportFailed("The task type was switched off before the import finished.")
+    queue = await ctx.select(Queue).where(Queue.id == row["queue_id"]).first()
+    if queue is None:
+        raise ImportFailed("The queue no longer exists.")
+    tenant = await ctx.select(Tenant, Tenant.currency).where(Tenant.id == row["tenant_id"]).first()
+    try:
+        _, layout = open_csv(text, task_type.fields)
+    except InvalidInput as invalid:
+        # The type's fields changed since the upload was checked.
+        raise ImportFailed(" ".join(error.message for error in invalid.errors)) from None
+    return _Plan(
+        import_id=import_id,
+        tenant_id=row["tenant_id"],
+        ctx=ctx,
+        task_type=task_type,
+        queue=queue,
+        currency=str(tenant["currency"]) if tenant else "USD",
+        layout=layout,
+        types={task_type.code: task_type},
+        queues={str(queue["code"]): queue},
+    )
+
+
+def _records(text: str, delimiter: str, *, after: int) -> Iterator[tuple[int, list[str]]]:
+    """The non-blank data rows numbered as a spreadsheet shows them, from row ``after + 1`` on."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    number = HEADER_ROW
+    try:
+        next(reader, None)
+        for number, record in enumerate(reader, start=HEADER_ROW + 1):
+            if number > after and not _blank(record):
+                yield number, record
+    except csv.Error as exc:  # the upload was read whole once, so this means the stored text was altered
+        raise ImportFailed(f"Row {number + 1}: {exc}.") from None
+
+
+async def _last_reported_row(ctx: TenantContext, import_id: UUID) -> int:
+    row = (
+        await ctx.select(CsvImportRow, Max(CsvImportRow.row_number, alias="last"))
+        .where(CsvImportRow.import_id == import_id)
+        .first()
+    )
+    return int(row["last"]) if row and row["last"] is not None else FILE_ROW
+
+
+async def _validate_batch(plan: _Plan, batch: list[tuple[int, list[str]]]) -> list[_Outcome]:
+    """The rows' outcomes, before any transaction opens (it then holds its locks for the writes only)."""
+    outcomes = []
+    for index, (number, record) in enumerate(batch):
+        if index % YIELD_EVERY == 0:
+            await asyncio.sleep(0)  # let the previous batch's writes go on meanwhile
+        outcomes.append(await _prepare_row(plan, number, record))
+    return outcomes
+
+
+async def _write_batch(plan: _Plan, outcomes: list[_Outcome]) -> None:
+    # A task submitted through the API with one of the batch's references between the check and the insert
+    # breaks the unique index and rolls the batch back; the next attempt sees it and rejects that row.
+    for attempt in range(3):
+        try:
+            async with transaction():
+                await _commit_batch(plan, outcomes)
+            return
+        except Exception as exc:
+            if attempt == 2 or not is_unique_violation(exc):
+                raise
+
+
+async def _commit_batch(plan: _Plan, outcomes: list[_Outcome]) -> None:
+    ctx = plan.ctx
+    progress = ctx.select(
+        CsvImport, CsvImport.status, CsvImport.processed_rows, CsvImport.accepted, CsvImport.rejected
+    ).where(CsvImport.id == plan.import_id)
+    if is_postgres():
+        # Two runs of the job (a redelivery while the first still works) take turns per batch; the second
+        # then finds the rows reported and skips them.
+        progress = progress.lock_rows("UPDATE")
+    counts = await progress.first()
+    if counts is None or counts["status"] != CsvImportStatus.RUNNING:
+        return
+    reported = await _last_reported_row(ctx, plan.import_id)
+    outcomes = [outcome for outcome in outcomes if outcome.row_number > reported]
+    if not outcomes:
+        return
+    await _reject_taken_references(plan, outcomes)
+    tasks = [outcome.task for outcome in outcomes if outcome.task is not None]
+    # Every row below belongs to the import's tenant, which the job's scope holds.
+    ctx.require(plan.tenant_id)
+    if tasks:
+        await bulk_insert(Task, TASK_COLUMNS, [_task_values(task) for task in tasks])
+        await bulk_insert(TaskEvent, EVENT_COLUMNS, [_created_event(task) for task in tasks])
+        await enqueue(
+            ANNOUNCE_JOB,
+            tenant_id=plan.tenant_id,
+            import_id=str(plan.import_id),
+            first_row=outcomes[0].row_number,
+            last_row=outcomes[-1].row_number,
+        )
+    await bulk_insert(CsvImportRow, REPORT_COLUMNS, [_report_line(plan, outcome) for outcome in outcomes])
+    await ctx.update(
+        CsvImport,
+        {
+            CsvImport.processed_rows: counts["processed_rows"] + len(outcomes),
+            CsvImport.accepted: counts["accepted"] + len(tasks),
+            CsvImport.rejected: counts["rejected"] + len(outcomes) - len(tasks),
+        },
+    ).where(CsvImport.id == plan.import_id)
+
+
+TASK_COLUMNS: Final = (
+    Task.id,
+    Task.tenant_id,
+    Task.queue_id,
+    Task.task_type_id,
+    Task.external_ref,
+    Task.title,
+    Task.payload,
+    Task.priority,
+    Task.status,
+    Task.required_skill_id,
+    Task.fencing_token,
+    Task.created_at,
+    Task.updated_at,
+    Task.created_by,
+)
+EVENT_COLUMNS: Final = (
+    TaskEvent.id,
+    TaskEvent.tenant_id,
+    TaskEvent.task_id,
+    TaskEvent.kind,
+    TaskEvent.at,
+    TaskEvent.actor_user_id,
+    TaskEvent.fencing_token,
+    TaskEvent.data,
+)
+REPORT_COLUMNS: Final = (
+    CsvImportRow.id,
+    CsvImportRow.tenant_id,
+    CsvImportRow.import_id,
+    CsvImportRow.row_number,
+    CsvImportRow.accepted,
+    CsvImportRow.task_id,
+    CsvImportRow.errors,
+)
+
+
+async def bulk_insert(table: type[Table], columns: Sequence[Column], rows: list[tuple[Any, ...]]) -> None:
+    """Insert many rows in the current transaction: COPY on Postgres, one prepared statement run for every row
+    on SQLite. Piccolo's ``insert`` builds its SQL value by value, which costs more than the import's own
+    validation; values here are what Piccolo would store (JSON as text, SQLite's adapters for ids and times).
+    Callers scope the rows themselves."""
+    engine = get_engine()
+    current = engine.current_transaction.get()
+    assert current is not None, "bulk inserts run inside a transaction"
+    names = [column._meta.db_column_name for column in columns]
+    if isinstance(engine, PostgresEngine):
+        await current.connection.copy_records_to_table(table._meta.tablename, records=rows, columns=names)
+        return
+    quoted = ", ".join(f'"{name}"' for name in names)
+    placeholders = ", ".join("?" for _ in names)
+    statement = f'INSERT INTO "{table._meta.tablename}" ({quoted}) VALUES ({placeholders})'  # noqa: S608
+    await current.connection.executemany(statement, rows)
+
+
+def _json(value: Any) -> str:
+    return msgspec.json.encode(value).decode()
+
+
+def _task_values(task: Task) -> tuple[Any, ...]:
+    return (
+        task.id,
+        task.tenant_id,
+        task.queue_id,
+        task.task_type_id,
+        task.external_ref,
+        task.title,
+        _json(task.payload),
+        task.priority,
+        task.status,
+        task.required_skill_id,
+        0,
+        task.created_at,
+        task.updated_at,
+        task.created_by,
+    )
+
+
+async def _prepare_row(plan: _Plan, row_number: int, record: list[str]) -> _Outcome:
+    columns = plan.layout.columns
+    values = dict(zip(columns, record, strict=False))  # a short row leaves its last columns blank
+    extra_errors: list[FieldError] = []
+    if len(record) > len(columns) and not _blank(record[len(columns) :]):
+        extra_errors.append(
+            FieldError(
+                "row", "too_many_values", f"The row has {len(record)} values for {len(columns)} columns."
+            )
+        )
+    priority = _priority(values.pop("priority", ""), extra_errors)
+    external_ref = _short_text("externalRef", values.pop("externalRef", ""), MAX_EXTERNAL_REF, extra_errors)
+    title = _short_text("title", values.pop("title", ""), MAX_TITLE, extra_errors)
+    data = TaskCreate(
+        task_type=plan.task_type.code,
+        payload=values,
+        queue=str(plan.queue["code"]),
+        priority=priority,
+        external_ref=external_ref,
+        title=title,
+    )
+    try:
+        task = await prepare_task(
+            plan.ctx,
+            plan.tenant_id,
+            data,
+            currency=plan.currency,
+            lenient_strings=True,
+            types=plan.types,
+            queues=plan.queues,
+        )
+    except InvalidInput as invalid:
+        errors = [_as_column(error) for error in invalid.errors]
+        return _Outcome(row_number, None, errors + extra_errors)
+    if extra_errors:
+        return _Outcome(row_number, None, extra_errors)
+    return _Outcome(row_number, task, [])
+
+
+def _as_column(error: FieldError) -> FieldError:
+    """A CSV reader thinks in columns: ``payload.amount`` is the ``amount`` column."""
+    return FieldError(error.field.removeprefix("payload."), error.code, error.message)
+
+
+def _priority(text: str, errors: list[FieldError]) -> int | None:
+    value = text.strip().casefold()
+    if not value:
+        return None
+    if value in PRIORITY_WORDS:
+        return PRIORITY_WORDS[value]
+    if value in {"1", "2", "3", "4"}:
+        return int(value)
+    errors.append(FieldError("priority", "invalid", "Write 1 (low), 2 (normal), 3 (high) or 4 (urgent)."))
+    return None
+
+
+def _short_text(column: str, text: str, limit: int, errors: list[FieldError]) -> str | None:
+    value = text.strip()
+    if not value:
+        return None
+    if len(value) > limit:
+        errors.append(FieldError(column, "too_long", f"At most {limit} characters (this has {len(value)})."))
+        return None
+    if any(ord(char) < 32 or ord(char) == 127 for char in value):
+        errors.append(FieldError(column, "invalid_type", "The text contains control characters."))
+        return None
+    return value
+
+
+# The batch's references as one array parameter, probed through the unique (tenant_id, external_ref) index.
+# An IN list of a thousand parameters is slow to build, and Postgres's generic plan for it compares every
+# task of the tenant with every reference: the import slowed down batch after batch.
+TAKEN_SQL: Final = (
+    "SELECT t.external_ref FROM unnest({}::varchar[]) AS wanted(ref)"
+    " JOIN task t ON t.external_ref = wanted.ref WHERE t.tenant_id = {}"
+)
+TAKEN_SQL_SQLITE: Final = (
+    "SELECT external_ref FROM task WHERE external_ref IN (SELECT value FROM json_each({})) AND tenant_id = {}"
+)
+
+
+async def _taken_references(plan: _Plan, wanted: set[str]) -> set[str]:
+    plan.ctx.require(plan.tenant_id)
+    if is_postgres():
+        rows = await Task.raw(TAKEN_SQL, list(wanted), plan.tenant_id)  # scope: the import's tenant_id
+    else:
+        rows = await Task.raw(TAKEN_SQL_SQLITE, _json(list(wanted)), plan.tenant_id)  # scope: as above
+    return {str(row["external_ref"]) for row in rows}
+
+
+async def _reject_taken_references(plan: _Plan, outcomes: list[_Outcome]) -> None:
+    """An external reference already used by a task of the tenant, or by an earlier row of the file, makes
+    its row rejected. Earlier batches are already tasks, so one query per batch covers the whole file."""
+    wanted = {o.task.external_ref for o in outcomes if o.task is not None and o.task.external_ref}
+    if not wanted:
+        return
+    taken = await _taken_references(plan, wanted)
+    first_row: dict[str, int] = {}
+    for outcome in outcomes:
+        reference = outcome.task.external_ref if outcome.task is not None else None
+        if not reference:
+            continue
+        if reference in taken:
+            message = "A task with this external reference exists."
+        elif reference in first_row:
+            message = f"Row {first_row[reference]} has the same external reference."
+        else:
+            first_row[reference] = outcome.row_number
+            continue
+        outcome.task = None
+        outcome.errors.append(FieldError("externalRef", "taken", message))
+
+
+def _created_event(task: Task) -> tuple[Any, ...]:
+    return (uuid4(), task.tenant_id, task.id, "created", task.created_at, task.created_by, 0, "{}")
+
+
+def _report_line(plan: _Plan, outcome: _Outcome) -> tuple[Any, ...]:
+    task_id = outcome.task.id if outcome.task is not None else None
+    errors = _json(outcome.errors)
+    return (uuid4(), plan.tenant_id, plan.import_id, outcome.row_number, task_id is not None, task_id, errors)
+
+
+async def _finish(ctx: TenantContext, import_id: UUID, *, failure: str | None = None) -> None:
+    stamp: datetime = now()
+    status = CsvImportStatus.FAILED if failure else CsvImportStatus.DONE
+    async with transaction():
+        changed = (
+            await ctx.update(CsvImport, {CsvImport.status: status.value, CsvImport.finished_at: stamp})
+            .where((CsvImport.id == import_id) & (CsvImport.status == CsvImportStatus.RUNNING.value))
+            .returning(CsvImport.tenant_id)
+        )
+        if changed and failure:
+            await ctx.insert(
+                CsvImportRow(
+                    id=uuid4(),
+                    tenant_id=changed[0]["tenant_id"],
+                    import_id=import_id,
+                    row_number=FILE_ROW,
+                    accepted=False,
+                    errors=[{"field": "file", "code": "import_failed", "message": failure}],
+                )
+            )
+
+
+@job(ANNOUNCE_JOB)
+async def announce_imported_tasks(import_id: str, first_row: int, last_row: int) -> None:
+    """The ``task.created`` webhooks of one batch's tasks: one outbox row per batch, not one per task."""
+    async with transaction():
+        rows = await CsvImportRow.select(CsvImportRow.task_id).where(  # scope: its own batch
+            (CsvImportRow.import_id == UUID(import_id))
+            & (CsvImportRow.accepted == True)  # noqa: E712 - Piccolo builds SQL from the comparison
+            & (CsvImportRow.row_number >= first_row)
+            & (CsvImportRow.row_number <= last_row)
+        )
+        for row in rows:
+            await webhooks.fan_out(row["task_id"], "task.created")
