@@ -27,7 +27,6 @@ from retaguarda.work.service.common import now, positional, record_event, task_r
 from retaguarda.work.service.tasks import get_task_row
 from retaguarda.work.service.time import close_open_entry, open_entry
 from retaguarda.work.tables import Task, TaskComment
-from staffing.service.roster import operator_for_user
 from staffing.tables import Operator
 
 CLAIM_SQL = """
@@ -75,10 +74,13 @@ async def current_operator(ctx: TenantContext) -> UUID:
     principal = ctx.principal
     if principal.user_id is None or not principal.is_provider:
         raise Forbidden("Only operators work tasks.")
-    operator = await operator_for_user(ctx, principal.user_id)
+    # One indexed lookup: this runs on every call of the operator's loop (the roster's richer read, with
+    # skills, is not needed here).
+    operator = await ctx.select(Operator, Operator.id).where(Operator.user_id == principal.user_id).first()
     if operator is None:
         raise Forbidden("You are not set up as an operator.")
-    return operator.id
+    operator_id: UUID = operator["id"]
+    return operator_id
 
 
 def _lease(row: dict[str, Any]) -> Lease:
@@ -118,21 +120,6 @@ async def claim_next_task(ctx: TenantContext) -> Lease | None:
     return _lease(row)
 
 
-async def _held(ctx: TenantContext, task_id: UUID, fencing_token: int) -> tuple[dict[str, Any], UUID]:
-    """The task as the caller holds it, or LeaseLost (409). Unknown or unreachable tasks are 404."""
-    operator_id = await current_operator(ctx)
-    row = await get_task_row(ctx, task_id)
-    if (
-        row["status"] != TaskStatus.CLAIMED
-        or row["assignee_id"] != operator_id
-        or row["fencing_token"] != fencing_token
-        or row["lease_expires_at"] is None
-        or row["lease_expires_at"] <= now()
-    ):
-        raise LeaseLost()
-    return row, operator_id
-
-
 def _holder_condition(task_id: UUID, operator_id: UUID, fencing_token: int, stamp: datetime) -> Any:
     return (
         (Task.id == task_id)
@@ -146,7 +133,10 @@ def _holder_condition(task_id: UUID, operator_id: UUID, fencing_token: int, stam
 async def _transition(
     ctx: TenantContext, task_id: UUID, fencing_token: int, values: dict[Any, Any]
 ) -> tuple[dict[str, Any], UUID, datetime]:
-    _, operator_id = await _held(ctx, task_id, fencing_token)
+    """The fenced write itself: it changes the task only while the caller still holds it (its operator, its
+    token, a live lease). Only when it changes nothing is the task read, to tell a task the caller cannot see
+    (404) from a lease it lost (409)."""
+    operator_id = await current_operator(ctx)
     stamp = now()
     changed = (
         await ctx.update(Task, {**values, Task.updated_at: stamp})
@@ -154,7 +144,8 @@ async def _transition(
         .returning(*Task.all_columns())
     )
     if not changed:
-        raise LeaseLost()  # lost between the read and the write (the reaper or a supervisor got there first)
+        await get_task_row(ctx, task_id)  # NotFound when unreachable
+        raise LeaseLost()
     return changed[0], operator_id, stamp
 
 

@@ -7,11 +7,12 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
+from retaguarda.db import is_postgres
 from retaguarda.errors import Conflict, FieldError, InvalidInput, NotFound
 from retaguarda.tenancy import TenantContext
 from retaguarda.wire import MAX_PAGE_SIZE, after_cursor, page_of
 from retaguarda.work.schemas import TimeCorrection, TimeEntryRead
-from retaguarda.work.service.common import now, record_event
+from retaguarda.work.service.common import now, positional, record_event
 from retaguarda.work.tables import Task, TimeEntry
 from staffing.tables import Operator
 
@@ -22,8 +23,21 @@ async def open_entry(tenant_id: UUID, task_id: UUID, operator_id: UUID, at: date
     )
 
 
+CLOSE_ENTRY_SQL = """
+UPDATE time_entry
+SET ended_at = GREATEST({at}, started_at),
+    seconds = CAST(EXTRACT(EPOCH FROM (GREATEST({at}, started_at) - started_at)) AS INTEGER)
+WHERE task_id = {task} AND operator_id = {operator} AND ended_at IS NULL
+"""
+
+
 async def close_open_entry(task_id: UUID, operator_id: UUID, at: datetime) -> None:
     """End the operator's running entry on the task (at most one is open: the claim opened it)."""
+    if is_postgres():
+        # One statement on the hot path of every release, pause and completion.
+        sql, args = positional(CLOSE_ENTRY_SQL, at=at, task=task_id, operator=operator_id)
+        await TimeEntry.raw(sql, *args)  # scope: the caller holds the task
+        return
     open_rows = await TimeEntry.select(TimeEntry.id, TimeEntry.started_at).where(  # scope: the caller's task
         (TimeEntry.task_id == task_id) & (TimeEntry.operator_id == operator_id) & TimeEntry.ended_at.is_null()
     )
