@@ -46,11 +46,19 @@ async def main() -> dict[str, object]:
     async with running_services(settings):
         world = await build_world(app)
         secret = new_api_key()
-        await ApiKey(tenant_id=world.client_a.id, name="bench", prefix=token_prefix(secret),
-                     key_hash=hash_token(secret), scopes=["tenants:read"]).save()
+        await ApiKey(
+            tenant_id=world.client_a.id,
+            name="bench",
+            prefix=token_prefix(secret),
+            key_hash=hash_token(secret),
+            scopes=["tenants:read"],
+        ).save()
         tenant_id = world.client_a.id
-        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench",
-                                   headers={"Authorization": f"Bearer {secret}"})
+        client = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app),
+            base_url="http://bench",
+            headers={"Authorization": f"Bearer {secret}"},
+        )
         path = f"/api/v1/tenants/{tenant_id}"
         for _ in range(50):  # warm up both paths
             assert (await client.get(path)).status_code == 200
