@@ -40,7 +40,7 @@ from retaguarda.work.fields import FieldSpec
 from retaguarda.work.schemas import TaskCreate, TaskTypeRead
 from retaguarda.work.service.catalog import find_queue, find_task_type, get_task_type
 from retaguarda.work.service.common import loads, now, owning_tenant
-from retaguarda.work.service.intake import DEFAULT_QUEUE, prepare_task
+from retaguarda.work.service.intake import DEFAULT_QUEUE, NewTask, prepare_task
 from retaguarda.work.tables import CsvImport, CsvImportRow, Queue, Task, TaskEvent
 from tenants.tables import Tenant
 
@@ -332,7 +332,7 @@ class _Plan:
 @dataclass(slots=True)
 class _Outcome:
     row_number: int
-    task: Task | None
+    task: NewTask | None
     errors: list[FieldError]
 
 
@@ -589,7 +589,7 @@ def _json(value: Any) -> str:
     return msgspec.json.encode(value).decode()
 
 
-def _task_values(task: Task) -> tuple[Any, ...]:
+def _task_values(task: NewTask) -> tuple[Any, ...]:
     return (
         task.id,
         task.tenant_id,
@@ -721,7 +721,7 @@ async def _reject_taken_references(plan: _Plan, outcomes: list[_Outcome]) -> Non
         outcome.errors.append(FieldError("externalRef", "taken", message))
 
 
-def _created_event(task: Task) -> tuple[Any, ...]:
+def _created_event(task: NewTask) -> tuple[Any, ...]:
     return (uuid4(), task.tenant_id, task.id, "created", task.created_at, task.created_by, 0, "{}")
 
 
