@@ -35,6 +35,16 @@ def _title(data_title: str | None, task_type: TaskTypeRead, payload: dict[str, A
     return task_type.names.get("en", task_type.code)[:300]
 
 
+# The columns of a task that nobody has touched yet.
+UNCLAIMED: dict[str, Any] = {
+    "assignee_id": None,
+    "lease_expires_at": None,
+    "fencing_token": 0,
+    "due_at": None,
+    "completed_at": None,
+}
+
+
 @dataclass(frozen=True, slots=True)
 class NewTask:
     """A validated task not yet stored. A plain value rather than a Piccolo row: a CSV import prepares
@@ -123,9 +133,8 @@ async def create_task(ctx: TenantContext, data: TaskCreate) -> TaskRead:
         )
     await ctx.insert(task.to_row())
     await task_created(task, ctx.principal.user_id)
-    row = await ctx.select(Task).where(Task.id == task.id).first()
-    assert row is not None
-    return task_read(row)
+    # The stored row is exactly these values: no need to read it back.
+    return task_read({**{name: getattr(task, name) for name in NewTask.__slots__}, **UNCLAIMED})
 
 
 async def task_created(task: NewTask, actor_user_id: UUID | None) -> None:
