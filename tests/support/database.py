@@ -11,7 +11,7 @@ from piccolo.conf.apps import Finder
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.table import Table, sort_table_classes
 
-from retaguarda.db import get_engine
+from retaguarda.db import get_engine, transaction
 
 
 async def recreate_postgres_database(url: str) -> None:
@@ -52,8 +52,12 @@ async def empty_all_tables() -> None:
         names = ", ".join(f'"{t._meta.tablename}"' for t in tables)
         await engine.run_ddl(f"TRUNCATE {names} CASCADE")
         return
-    for table in reversed(tables):
-        await engine.run_ddl(f'DELETE FROM "{table._meta.tablename}"')  # noqa: S608 - our own table names
+    # One write transaction: the in-process job runner may still be finishing the previous test's job, and
+    # its writes must wait rather than land between two deletes (foreign keys are checked at commit).
+    async with transaction():
+        await engine.run_ddl("PRAGMA defer_foreign_keys = ON")
+        for table in reversed(tables):
+            await engine.run_ddl(f'DELETE FROM "{table._meta.tablename}"')  # noqa: S608 - our own table names
 
 
 def run(coro: object) -> None:
