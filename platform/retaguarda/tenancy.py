@@ -13,7 +13,7 @@ policies can later be switched on without touching a service.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -112,9 +112,6 @@ class TenantContext:
         for row in rows:
             await row.save()
         return list(rows)
-
-    def filter_tenant_ids(self, tenant_ids: Iterable[UUID]) -> list[UUID]:
-        return [t for t in tenant_ids if self.can_reach(t)]
 
 
 def system_context(tenant_id: UUID | None = None) -> TenantContext:

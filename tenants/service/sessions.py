@@ -105,14 +105,6 @@ async def sign_out(token: str) -> None:
     await WebSession.delete().where(WebSession.token_hash == hash_token(token))
 
 
-async def sign_out_everywhere(user_id: UUID) -> None:
-    await WebSession.delete().where(WebSession.user_id == user_id)
-
-
 async def purge_expired(now: datetime, login_window_s: int) -> None:
     await WebSession.delete().where(WebSession.expires_at < now)
     await LoginAttempt.delete().where(LoginAttempt.attempted_at < now - timedelta(seconds=login_window_s))
-
-
-async def set_password(email: str, password: str) -> None:
-    await User.update({User.password_hash: hash_password(password)}).where(User.email == email.lower())
