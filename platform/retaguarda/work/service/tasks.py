@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
+from piccolo.columns.combination import WhereRaw
 from piccolo.custom_types import Combinable
 
 from retaguarda.auth import Role
@@ -14,41 +15,32 @@ from retaguarda.tenancy import TenantContext
 from retaguarda.wire import MAX_PAGE_SIZE, decode_cursor, encode_cursor
 from retaguarda.work.schemas import CommentRead, TaskDetail, TaskEventRead, TaskRead, TaskStatus
 from retaguarda.work.service.common import loads, now, record_event, task_read
-from retaguarda.work.tables import QueuePool, Task, TaskComment, TaskEvent
-from staffing.tables import Operator, PoolMembership
+from retaguarda.work.tables import Task, TaskComment, TaskEvent
 
 # After a client answers, the task waits this long for the operator who asked before anyone may take it.
 PREFERRED_FOR_S = 15 * 60
 
 
-async def operator_reach(ctx: TenantContext) -> Combinable | None:
-    """For an operator: only tasks of queues its pools serve now, and the tasks it holds. None for others."""
+# An operator reaches the tasks of queues its pools serve now, and the tasks it holds. One condition with
+# subqueries, so a list or a detail costs no extra round trips (it was three lookups per request).
+OPERATOR_REACH_SQL = """(
+    task.queue_id IN (
+        SELECT qp.queue_id FROM queue_pool qp
+        JOIN pool_membership pm ON pm.pool_id = qp.pool_id
+        JOIN operator o ON o.id = pm.operator_id
+        WHERE o.user_id = {} AND pm.valid_from <= {} AND (pm.valid_until IS NULL OR pm.valid_until > {}))
+    OR task.assignee_id IN (SELECT o2.id FROM operator o2 WHERE o2.user_id = {})
+)"""
+
+
+def operator_reach(ctx: TenantContext) -> Combinable | None:
+    """For an operator, the condition fencing tasks to its reach (nothing when it has no operator record);
+    None for everyone else."""
     principal = ctx.principal
     if principal.role is not Role.OPERATOR or principal.user_id is None:
         return None
-    # scope: the caller's own operator record
-    operator = await Operator.select(Operator.id).where(Operator.user_id == principal.user_id).first()
-    if operator is None:
-        return Task.id.is_null()  # not set up as an operator: nothing
     at = now()
-    pools = await PoolMembership.select(
-        PoolMembership.pool_id
-    ).where(  # scope: the operator's own memberships
-        (PoolMembership.operator_id == operator["id"])
-        & (PoolMembership.valid_from <= at)
-        & (PoolMembership.valid_until.is_null() | (PoolMembership.valid_until > at))
-    )
-    pool_ids = [p["pool_id"] for p in pools]
-    queue_ids = (
-        [
-            q["queue_id"]
-            for q in await ctx.select(QueuePool, QueuePool.queue_id).where(QueuePool.pool_id.is_in(pool_ids))
-        ]
-        if pool_ids
-        else []
-    )
-    held: Combinable = Task.assignee_id == operator["id"]
-    return (Task.queue_id.is_in(queue_ids) | held) if queue_ids else held
+    return WhereRaw(OPERATOR_REACH_SQL, principal.user_id, at, at, principal.user_id)
 
 
 async def list_tasks(
@@ -67,7 +59,7 @@ async def list_tasks(
 ) -> tuple[list[TaskRead], str | None]:
     """Newest first."""
     query = ctx.select(Task)
-    reach = await operator_reach(ctx)
+    reach = operator_reach(ctx)
     if reach is not None:
         query = query.where(reach)
     for column, value in (
@@ -101,7 +93,7 @@ async def list_tasks(
 
 async def get_task_row(ctx: TenantContext, task_id: UUID) -> dict[str, Any]:
     query = ctx.select(Task).where(Task.id == task_id)
-    reach = await operator_reach(ctx)
+    reach = operator_reach(ctx)
     if reach is not None:
         query = query.where(reach)
     row: dict[str, Any] | None = await query.first()
