@@ -51,6 +51,7 @@ format: install
 	$(BIN)/ruff format .
 
 bench: install
+	$(BIN)/pip install --quiet -e ".[dev,bench]"
 	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 ## Strings: N_() markers, _()/gettext()/ngettext() in Python and in the Jinja templates (see babel.cfg).
