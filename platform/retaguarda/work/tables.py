@@ -22,6 +22,37 @@ from staffing.tables import Operator, Pool, Skill
 from tenants.tables import Tenant, User
 
 
+class SlaPolicy(Table, tablename="sla_policy"):
+    """A client's service level agreement, by name. Its terms live in versions: a change adds a version and
+    never touches the clocks of tasks started under an earlier one."""
+
+    id = UUID(primary_key=True)
+    tenant_id = ForeignKey(references=Tenant, index=True, null=False)
+    name = Varchar(length=200)
+    current_version = Integer(default=1)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+    # Unique (tenant_id, name): created by this app's SLA index migration.
+
+
+class SlaPolicyVersion(Table, tablename="sla_policy_version"):
+    """The terms of a policy from one change to the next. ``targets`` maps each priority ("1".."4") to its
+    first-response and resolution targets in business minutes; ``calendar_id`` None means the client's
+    default calendar."""
+
+    id = UUID(primary_key=True)
+    tenant_id = ForeignKey(references=Tenant, index=True, null=False)
+    policy_id = ForeignKey(references=SlaPolicy, null=False, index=True, on_delete=OnDelete.cascade)
+    version = Integer()
+    targets = JSON(default="{}")
+    calendar_id = UUID(null=True, default=None)
+    pause_statuses = JSON(default='["waiting_on_client"]')
+    warning_percent = Integer(default=80)
+    created_at = Timestamptz(default=TimestamptzNow())
+    created_by = UUID(null=True, default=None)
+    # Unique (policy_id, version).
+
+
 class TaskType(Table, tablename="task_type"):
     """A kind of work a client sends: its typed fields, the skill it needs, its defaults and price."""
 
@@ -39,6 +70,9 @@ class TaskType(Table, tablename="task_type"):
     default_priority = Integer(default=2)
     expected_handle_s = Integer(default=600)
     unit_price_minor = BigInt(null=True, default=None)
+    sla_policy_id = ForeignKey(
+        references=SlaPolicy, null=True, default=None, index=True, on_delete=OnDelete.set_null
+    )
     active = Boolean(default=True)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
@@ -94,6 +128,24 @@ class Task(Table, tablename="task"):
     first_claimed_at = Timestamptz(null=True, default=None)
     completed_at = Timestamptz(null=True, default=None)
     created_by = UUID(null=True, default=None)
+    # SLA clocks (retaguarda.work.sla): the policy version the task started under, and per clock its due
+    # and warning instants and its state (running | warning | breached | paused, or met / breached once
+    # closed, which the timestamps tell: first_claimed_at closes the response clock, completed_at the
+    # resolution clock). ``sla_next_at`` is the next instant a sweep must look at (the earliest warning or
+    # due instant not yet fired), NULL when nothing is pending, so a sweep is an index scan.
+    sla_version_id = UUID(null=True, default=None)
+    response_due_at = Timestamptz(null=True, default=None)
+    response_warn_at = Timestamptz(null=True, default=None)
+    response_state = Varchar(length=12, null=True, default=None)
+    resolution_due_at = Timestamptz(null=True, default=None)
+    resolution_warn_at = Timestamptz(null=True, default=None)
+    resolution_state = Varchar(length=12, null=True, default=None)
+    sla_next_at = Timestamptz(null=True, default=None)
+    # While paused: when it paused and the business seconds the resolution clock had left (negative once
+    # breached); the business seconds spent paused so far.
+    sla_paused_at = Timestamptz(null=True, default=None)
+    resolution_remaining_s = BigInt(null=True, default=None)
+    sla_paused_s = BigInt(default=0)
     # Unique (tenant_id, external_ref) where given; claim order index (status, queue_id, due_at, priority,
     # created_at): both in the index migration.
 
@@ -140,6 +192,19 @@ class TimeEntry(Table, tablename="time_entry"):
     created_by = UUID(null=True, default=None)
     invoice_id = UUID(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Notification(Table, tablename="notification"):
+    """An in-app notice to one provider user about one client's task (SLA warnings and breaches)."""
+
+    id = UUID(primary_key=True)
+    tenant_id = ForeignKey(references=Tenant, index=True, null=False)
+    user_id = ForeignKey(references=User, null=False, index=True, on_delete=OnDelete.cascade)
+    task_id = UUID(null=True, default=None)
+    kind = Varchar(length=40)
+    data = JSON(default="{}")
+    created_at = Timestamptz(default=TimestamptzNow())
+    read_at = Timestamptz(null=True, default=None)
 
 
 class WebhookEndpoint(Table, tablename="webhook_endpoint"):
