@@ -23,11 +23,12 @@ from retaguarda import db
 from retaguarda.auth import PrincipalMiddleware
 from retaguarda.errors import ServiceUnavailable, exception_handlers, problem_responses
 from retaguarda.jobs import InProcessRunner
-from retaguarda.portal.controllers import PortalController
 from retaguarda.portal.rendering import STATIC_DIR, TEMPLATES_DIR
+from retaguarda.portal.routes import portal_router
 from retaguarda.settings import Settings, get_settings
 from retaguarda.work.controllers import ROUTES as WORK_ROUTES
 from retaguarda.work.csv_controllers import ROUTES as CSV_IMPORT_ROUTES
+from retaguarda.work.sla.controllers import ROUTES as SLA_ROUTES
 from retaguarda.work.webhook_controllers import ROUTES as WEBHOOK_ROUTES
 from staffing.controllers import ROUTES as STAFFING_ROUTES
 from tenants.controllers import ROUTES as TENANT_ROUTES
@@ -39,6 +40,7 @@ log = logging.getLogger("retaguarda.app")
 def load_job_modules() -> None:
     """Register every domain's jobs (the kernel's registry is filled by these imports)."""
     import retaguarda.work.service.csv_import
+    import retaguarda.work.sla.tasks
     import retaguarda.work.tasks  # noqa: F401
     import tenants.tasks  # noqa: F401
 
@@ -159,7 +161,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *WORK_ROUTES,
             *WEBHOOK_ROUTES,
             *CSV_IMPORT_ROUTES,
-            PortalController,
+            *SLA_ROUTES,
+            portal_router(),
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
         ],
         middleware=[PrincipalMiddleware(resolve_principal)],

@@ -39,6 +39,7 @@ class TaskTypeCreate(WireStruct):
     default_priority: Priority = 2
     expected_handle_s: Annotated[int, Meta(ge=1, le=7 * 24 * 3600)] = 600
     unit_price_minor: Annotated[int, Meta(ge=0)] | None = None
+    sla_policy_id: UUID | None = None
     tenant_id: UUID | None = None
 
 
@@ -55,6 +56,7 @@ class TaskTypeUpdate(WireStruct):
     default_priority: Priority | UnsetType = UNSET
     expected_handle_s: Annotated[int, Meta(ge=1, le=7 * 24 * 3600)] | UnsetType = UNSET
     unit_price_minor: Annotated[int, Meta(ge=0)] | UnsetType | None = UNSET
+    sla_policy_id: UUID | UnsetType | None = UNSET
     active: bool | UnsetType = UNSET
 
 
@@ -69,6 +71,7 @@ class TaskTypeRead(WireStruct):
     default_priority: int
     expected_handle_s: int
     unit_price_minor: int | None
+    sla_policy_id: UUID | None
     active: bool
     created_at: datetime
 
@@ -118,6 +121,25 @@ class TaskCreate(WireStruct):
     tenant_id: UUID | None = None
 
 
+class SlaClockRead(WireStruct):
+    """One SLA clock: business time used, left (negative when overdue) and spent paused, in seconds."""
+
+    state: str  # running | paused | warning | breached | met
+    target_minutes: int
+    due_at: datetime | None
+    warn_at: datetime | None
+    elapsed_seconds: int
+    remaining_seconds: int
+    paused_seconds: int
+
+
+class TaskSla(WireStruct):
+    policy_id: UUID
+    policy_version: int
+    response: SlaClockRead
+    resolution: SlaClockRead
+
+
 class TaskRead(WireStruct):
     id: UUID
     tenant_id: UUID
@@ -135,6 +157,7 @@ class TaskRead(WireStruct):
     created_at: datetime
     updated_at: datetime
     completed_at: datetime | None
+    sla: TaskSla | None = None
 
 
 class TaskPage(WireStruct):

@@ -22,6 +22,8 @@ class WebhookEvent(StrEnum):
     TASK_COMMENTED = "task.commented"
     TASK_COMPLETED = "task.completed"
     TASK_LEASE_EXPIRED = "task.lease_expired"
+    TASK_SLA_WARNING = "task.sla_warning"
+    TASK_SLA_BREACHED = "task.sla_breached"
 
 
 class DeliveryStatus(StrEnum):

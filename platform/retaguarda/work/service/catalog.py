@@ -22,7 +22,7 @@ from retaguarda.work.schemas import (
     TaskTypeUpdate,
 )
 from retaguarda.work.service.common import loads, now, owning_tenant
-from retaguarda.work.tables import Queue, QueuePool, TaskType
+from retaguarda.work.tables import Queue, QueuePool, SlaPolicy, TaskType
 from retaguarda.work.templates import get_template
 from staffing.tables import Pool, Skill
 
@@ -39,6 +39,7 @@ def _type_read(row: dict[str, Any]) -> TaskTypeRead:
         default_priority=row["default_priority"],
         expected_handle_s=row["expected_handle_s"],
         unit_price_minor=row["unit_price_minor"],
+        sla_policy_id=row["sla_policy_id"],
         active=row["active"],
         created_at=row["created_at"],
     )
@@ -62,6 +63,14 @@ async def _check_skill(skill_id: UUID | None) -> list[FieldError]:
     ):  # scope: provider roster
         return [FieldError("requiredSkillId", "not_found", "No such skill.")]
     return []
+
+
+async def _check_policy(ctx: TenantContext, tenant_id: UUID, policy_id: UUID | None) -> list[FieldError]:
+    if policy_id is None or await ctx.exists(SlaPolicy).where(
+        (SlaPolicy.id == policy_id) & (SlaPolicy.tenant_id == tenant_id)
+    ):
+        return []
+    return [FieldError("slaPolicyId", "not_found", "No such SLA policy for this client.")]
 
 
 async def list_task_types(
@@ -96,6 +105,7 @@ async def create_task_type(ctx: TenantContext, data: TaskTypeCreate) -> TaskType
         *_check_names(data.names),
         *check_field_specs(data.fields),
         *await _check_skill(data.required_skill_id),
+        *await _check_policy(ctx, tenant_id, data.sla_policy_id),
     ]
     if errors:
         raise InvalidInput(errors=errors)
@@ -112,6 +122,7 @@ async def create_task_type(ctx: TenantContext, data: TaskTypeCreate) -> TaskType
         default_priority=data.default_priority,
         expected_handle_s=data.expected_handle_s,
         unit_price_minor=data.unit_price_minor,
+        sla_policy_id=data.sla_policy_id,
     )
     await ctx.insert(row)
     return await get_task_type(ctx, row.id)
@@ -140,9 +151,14 @@ async def create_task_type_from_template(ctx: TenantContext, data: TaskTypeFromT
 
 
 async def update_task_type(ctx: TenantContext, type_id: UUID, data: TaskTypeUpdate) -> TaskTypeRead:
-    await get_task_type(ctx, type_id)
+    current = await get_task_type(ctx, type_id)
     changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
     errors = [
+        *(
+            await _check_policy(ctx, current.tenant_id, changes["sla_policy_id"])
+            if "sla_policy_id" in changes
+            else []
+        ),
         *(_check_names(changes["names"]) if "names" in changes else []),
         *(check_field_specs(changes["fields"]) if "fields" in changes else []),
         *(await _check_skill(changes["required_skill_id"]) if "required_skill_id" in changes else []),

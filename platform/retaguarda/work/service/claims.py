@@ -26,6 +26,7 @@ from retaguarda.work.schemas import Lease, TaskStatus
 from retaguarda.work.service.common import now, positional, record_event, task_read
 from retaguarda.work.service.tasks import get_task_row
 from retaguarda.work.service.time import close_open_entry, open_entry
+from retaguarda.work.sla.service import pause_task_clocks
 from retaguarda.work.tables import Task, TaskComment
 from staffing.tables import Operator
 
@@ -33,7 +34,9 @@ CLAIM_SQL = """
 UPDATE task SET
     status = 'claimed', assignee_id = {op}, lease_expires_at = {lease}, heartbeat_at = {now},
     fencing_token = fencing_token + 1, first_claimed_at = COALESCE(first_claimed_at, {now}),
-    preferred_operator_id = NULL, preferred_until = NULL, updated_at = {now}
+    preferred_operator_id = NULL, preferred_until = NULL, updated_at = {now},
+    -- Claimed, the task's first response is given: it now races its resolution clock (work.sla).
+    due_at = CASE WHEN sla_version_id IS NULL THEN due_at ELSE resolution_due_at END
 WHERE id = (
     SELECT t.id FROM task t
     WHERE t.status = 'queued'
@@ -200,6 +203,7 @@ async def ask_client(ctx: TenantContext, task_id: UUID, fencing_token: int, ques
         },
     )
     await close_open_entry(row["id"], operator_id, stamp)
+    await pause_task_clocks(row, TaskStatus.WAITING_ON_CLIENT.value, stamp)
     await ctx.insert(
         TaskComment(
             id=uuid4(),
@@ -290,6 +294,7 @@ async def reassign(ctx: TenantContext, task_id: UUID, operator_id: UUID | None) 
             Task.lease_expires_at: stamp + lease_duration(),
             Task.heartbeat_at: stamp,
             Task.first_claimed_at: row["first_claimed_at"] or stamp,
+            Task.due_at: row["resolution_due_at"] if row["sla_version_id"] else row["due_at"],
         }
     changed = (
         await ctx.update(Task, values)

@@ -545,7 +545,18 @@ TASK_COLUMNS: Final = (
     Task.created_at,
     Task.updated_at,
     Task.created_by,
+    # SLA clocks (None without a policy), in the order of CLOCK_NAMES.
+    Task.sla_version_id,
+    Task.response_due_at,
+    Task.response_warn_at,
+    Task.response_state,
+    Task.resolution_due_at,
+    Task.resolution_warn_at,
+    Task.resolution_state,
+    Task.sla_next_at,
+    Task.due_at,
 )
+CLOCK_NAMES: Final = tuple(column._meta.name for column in TASK_COLUMNS[-9:])
 EVENT_COLUMNS: Final = (
     TaskEvent.id,
     TaskEvent.tenant_id,
@@ -605,6 +616,7 @@ def _task_values(task: NewTask) -> tuple[Any, ...]:
         task.created_at,
         task.updated_at,
         task.created_by,
+        *(task.clocks.get(name) for name in CLOCK_NAMES),
     )
 
 

@@ -3,10 +3,12 @@ in the same transaction."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
+
+import msgspec
 
 from retaguarda.errors import Conflict, FieldError, InvalidInput
 from retaguarda.tenancy import TenantContext
@@ -14,6 +16,7 @@ from retaguarda.work.fields import validate_payload
 from retaguarda.work.schemas import TaskCreate, TaskRead, TaskTypeRead
 from retaguarda.work.service.catalog import find_queue, find_task_type
 from retaguarda.work.service.common import now, owning_tenant, record_event, task_read
+from retaguarda.work.sla.service import clocks_for_new_task, task_sla
 from retaguarda.work.tables import Task
 from tenants.tables import Tenant
 
@@ -63,9 +66,35 @@ class NewTask:
     created_at: datetime
     updated_at: datetime
     created_by: UUID | None
+    # The SLA clock columns its type's policy starts (empty without a policy): see retaguarda.work.sla.
+    clocks: dict[str, Any] = field(default_factory=dict)
+
+    def columns(self) -> dict[str, Any]:
+        """The task's column values, clocks included."""
+        values = {name: getattr(self, name) for name in TASK_FIELDS}
+        values.update(self.clocks)
+        return values
 
     def to_row(self) -> Task:
-        return Task(**{name: getattr(self, name) for name in self.__slots__})
+        return Task(**self.columns())
+
+
+TASK_FIELDS = tuple(name for name in NewTask.__slots__ if name != "clocks")
+# A stored task with no SLA history yet, as reads expect it.
+NO_CLOCKS: dict[str, Any] = {
+    "sla_version_id": None,
+    "response_due_at": None,
+    "response_warn_at": None,
+    "response_state": None,
+    "resolution_due_at": None,
+    "resolution_warn_at": None,
+    "resolution_state": None,
+    "sla_next_at": None,
+    "sla_paused_at": None,
+    "resolution_remaining_s": None,
+    "sla_paused_s": 0,
+    "first_claimed_at": None,
+}
 
 
 async def prepare_task(
@@ -105,6 +134,7 @@ async def prepare_task(
         raise InvalidInput(errors=errors)
     assert queue is not None
     stamp = now()
+    priority = data.priority or task_type.default_priority
     return NewTask(
         id=uuid4(),
         tenant_id=tenant_id,
@@ -113,12 +143,13 @@ async def prepare_task(
         external_ref=data.external_ref,
         title=_title(data.title, task_type, payload),
         payload=payload,
-        priority=data.priority or task_type.default_priority,
+        priority=priority,
         status="queued",
         required_skill_id=task_type.required_skill_id,
         created_at=stamp,
         updated_at=stamp,
         created_by=ctx.principal.user_id,
+        clocks=await clocks_for_new_task(task_type.sla_policy_id, priority, stamp),
     )
 
 
@@ -134,7 +165,8 @@ async def create_task(ctx: TenantContext, data: TaskCreate) -> TaskRead:
     await ctx.insert(task.to_row())
     await task_created(task, ctx.principal.user_id)
     # The stored row is exactly these values: no need to read it back.
-    return task_read({**{name: getattr(task, name) for name in NewTask.__slots__}, **UNCLAIMED})
+    stored = {**UNCLAIMED, **NO_CLOCKS, **task.columns()}
+    return msgspec.structs.replace(task_read(stored), sla=await task_sla(stored))
 
 
 async def task_created(task: NewTask, actor_user_id: UUID | None) -> None:

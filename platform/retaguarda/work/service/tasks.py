@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
+import msgspec
 from piccolo.columns.combination import WhereRaw
 from piccolo.custom_types import Combinable
 
@@ -15,6 +16,7 @@ from retaguarda.tenancy import TenantContext
 from retaguarda.wire import MAX_PAGE_SIZE, decode_cursor, encode_cursor
 from retaguarda.work.schemas import CommentRead, TaskDetail, TaskEventRead, TaskRead, TaskStatus
 from retaguarda.work.service.common import loads, now, record_event, task_read
+from retaguarda.work.sla.service import resume_task_clocks, task_sla, task_slas
 from retaguarda.work.tables import Task, TaskComment, TaskEvent
 
 # After a client answers, the task waits this long for the operator who asked before anyone may take it.
@@ -88,7 +90,13 @@ async def list_tasks(
     next_cursor = (
         encode_cursor(rows[limit - 1]["created_at"], rows[limit - 1]["id"]) if len(rows) > limit else None
     )
-    return [task_read(row) for row in rows[:limit]], next_cursor
+    page = rows[:limit]
+    slas = await task_slas(page)
+    return [with_sla(task_read(row), slas.get(row["id"])) for row in page], next_cursor
+
+
+def with_sla(task: TaskRead, sla: Any) -> TaskRead:
+    return msgspec.structs.replace(task, sla=sla) if sla is not None else task
 
 
 async def get_task_row(ctx: TenantContext, task_id: UUID) -> dict[str, Any]:
@@ -109,7 +117,7 @@ async def get_task_detail(ctx: TenantContext, task_id: UUID) -> TaskDetail:
         await ctx.select(TaskComment).where(TaskComment.task_id == task_id).order_by(TaskComment.created_at)
     )
     return TaskDetail(
-        task=task_read(row),
+        task=with_sla(task_read(row), await task_sla(row)),
         events=[
             TaskEventRead(
                 id=e["id"],
@@ -163,16 +171,20 @@ async def add_comment(ctx: TenantContext, task_id: UUID, body: str) -> CommentRe
         publish="task.commented",
     )
     if side == "client" and row["status"] == TaskStatus.WAITING_ON_CLIENT:
-        from datetime import timedelta
-
-        await ctx.update(
-            Task,
-            {
-                Task.status: TaskStatus.QUEUED.value,
-                Task.preferred_until: stamp + timedelta(seconds=PREFERRED_FOR_S),
-                Task.updated_at: stamp,
-            },
-        ).where((Task.id == task_id) & (Task.status == TaskStatus.WAITING_ON_CLIENT.value))
+        resumed = (
+            await ctx.update(
+                Task,
+                {
+                    Task.status: TaskStatus.QUEUED.value,
+                    Task.preferred_until: stamp + timedelta(seconds=PREFERRED_FOR_S),
+                    Task.updated_at: stamp,
+                },
+            )
+            .where((Task.id == task_id) & (Task.status == TaskStatus.WAITING_ON_CLIENT.value))
+            .returning(Task.id)
+        )
+        if resumed:
+            await resume_task_clocks(row, stamp)
         await record_event(
             row["tenant_id"],
             task_id,

@@ -1,0 +1,185 @@
+"""Thin controllers for SLA: policies, attainment reports (JSON and CSV) and a user's notices."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+from uuid import UUID
+
+from litestar import Controller, Request, Response, delete, get, patch, post
+from litestar.params import FromPath, FromQuery, JSONBody, Parameter
+
+from retaguarda.auth import Role, Scope, authenticated, provider_staff, requires_role, requires_scope
+from retaguarda.endpoints import CONTEXT, READ_ERRORS, WRITE_ERRORS, Ctx, Cursor, Limit
+from retaguarda.errors import FieldError, InvalidInput
+from retaguarda.i18n import negotiate_request_locale
+from retaguarda.work.sla import notices, policies, reports
+from retaguarda.work.sla.reports import GroupBy
+from retaguarda.work.sla.schemas import (
+    AttainmentReport,
+    NotificationPage,
+    NotificationRead,
+    SlaPolicyCreate,
+    SlaPolicyPage,
+    SlaPolicyRead,
+    SlaPolicyUpdate,
+    SlaPolicyVersionRead,
+)
+
+POLICY_WRITERS = (Role.ADMIN, Role.ACCOUNT_MANAGER)
+PeriodFrom = Annotated[date, Parameter(query="from", description="First local date of the period")]
+PeriodTo = Annotated[date, Parameter(query="to", description="Local date the period ends before")]
+GroupByParam = Annotated[GroupBy, Parameter(query="groupBy")]
+# A report spans at most this many days (a year and a bit): enough for any SLA review, bounded in cost.
+MAX_REPORT_DAYS = 400
+
+
+class SlaPolicyController(Controller):
+    path = "/api/v1/sla/policies"
+    tags = ["SLA"]
+    guards = [authenticated, requires_scope(Scope.TASKS_READ)]
+    dependencies = CONTEXT
+
+    @get("/", operation_id="listSlaPolicies", responses=READ_ERRORS)
+    async def list_policies(
+        self, ctx: Ctx, tenant_id: FromQuery[UUID | None] = None, cursor: Cursor = None, limit: Limit = 50
+    ) -> SlaPolicyPage:
+        items, next_cursor = await policies.list_policies(
+            ctx, tenant_id=tenant_id, cursor=cursor, limit=limit
+        )
+        return SlaPolicyPage(items=items, next_cursor=next_cursor)
+
+    @post(
+        "/", operation_id="createSlaPolicy", guards=[requires_role(*POLICY_WRITERS)], responses=WRITE_ERRORS
+    )
+    async def create_policy(self, ctx: Ctx, data: JSONBody[SlaPolicyCreate]) -> SlaPolicyRead:
+        return await policies.create_policy(ctx, data)
+
+    @get("/{policy_id:uuid}", operation_id="getSlaPolicy", responses=READ_ERRORS)
+    async def get_policy(self, ctx: Ctx, policy_id: FromPath[UUID]) -> SlaPolicyRead:
+        return await policies.get_policy(ctx, policy_id)
+
+    @get("/{policy_id:uuid}/versions", operation_id="listSlaPolicyVersions", responses=READ_ERRORS)
+    async def versions(self, ctx: Ctx, policy_id: FromPath[UUID]) -> list[SlaPolicyVersionRead]:
+        return await policies.list_versions(ctx, policy_id)
+
+    @patch(
+        "/{policy_id:uuid}",
+        operation_id="updateSlaPolicy",
+        summary="Change a policy (a change of terms adds a version; running clocks keep theirs)",
+        guards=[requires_role(*POLICY_WRITERS)],
+        responses=WRITE_ERRORS,
+    )
+    async def update_policy(
+        self, ctx: Ctx, policy_id: FromPath[UUID], data: JSONBody[SlaPolicyUpdate]
+    ) -> SlaPolicyRead:
+        return await policies.update_policy(ctx, policy_id, data)
+
+    @delete(
+        "/{policy_id:uuid}",
+        operation_id="deleteSlaPolicy",
+        guards=[requires_role(*POLICY_WRITERS)],
+        responses=WRITE_ERRORS,
+    )
+    async def delete_policy(self, ctx: Ctx, policy_id: FromPath[UUID]) -> None:
+        await policies.delete_policy(ctx, policy_id)
+
+
+def _check_period(date_from: date, date_to: date) -> None:
+    if date_to <= date_from:
+        raise InvalidInput(errors=[FieldError("to", "before_from", "The period must end after it starts.")])
+    if (date_to - date_from).days > MAX_REPORT_DAYS:
+        raise InvalidInput(
+            errors=[FieldError("to", "too_long", f"A report spans at most {MAX_REPORT_DAYS} days.")]
+        )
+
+
+class SlaReportController(Controller):
+    path = "/api/v1/sla/attainment"
+    tags = ["SLA"]
+    guards = [authenticated, requires_scope(Scope.TASKS_READ)]
+    dependencies = CONTEXT
+
+    async def _report(
+        self,
+        ctx: Ctx,
+        request: Request[Any, Any, Any],
+        date_from: date,
+        date_to: date,
+        group_by: GroupBy,
+        tenant_id: UUID | None,
+    ) -> tuple[AttainmentReport, str]:
+        _check_period(date_from, date_to)
+        locale = negotiate_request_locale(request)
+        report = await reports.attainment_report(
+            ctx, date_from=date_from, date_to=date_to, group_by=group_by, tenant_id=tenant_id, locale=locale
+        )
+        return report, locale
+
+    @get(
+        "/",
+        operation_id="getSlaAttainment",
+        summary="Attainment per client, queue, task type, priority or period (in the client's time zone)",
+        responses=READ_ERRORS,
+    )
+    async def attainment(
+        self,
+        ctx: Ctx,
+        request: Request[Any, Any, Any],
+        date_from: PeriodFrom,
+        date_to: PeriodTo,
+        group_by: GroupByParam = GroupBy.PRIORITY,
+        tenant_id: FromQuery[UUID | None] = None,
+    ) -> AttainmentReport:
+        report, _ = await self._report(ctx, request, date_from, date_to, group_by, tenant_id)
+        return report
+
+    @get(
+        "/csv",
+        operation_id="exportSlaAttainmentCsv",
+        summary="The same report as CSV, with the requester's language and number format",
+        responses=READ_ERRORS,
+        media_type="text/csv",
+    )
+    async def attainment_csv(
+        self,
+        ctx: Ctx,
+        request: Request[Any, Any, Any],
+        date_from: PeriodFrom,
+        date_to: PeriodTo,
+        group_by: GroupByParam = GroupBy.PRIORITY,
+        tenant_id: FromQuery[UUID | None] = None,
+    ) -> Response[str]:
+        report, locale = await self._report(ctx, request, date_from, date_to, group_by, tenant_id)
+        filename = f"sla-attainment-{date_from.isoformat()}-{date_to.isoformat()}.csv"
+        return Response(
+            reports.report_csv(report, locale),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        )
+
+
+class NotificationController(Controller):
+    path = "/api/v1/notifications"
+    tags = ["Notifications"]
+    guards = [authenticated, provider_staff]
+    dependencies = CONTEXT
+
+    @get("/", operation_id="listNotifications", summary="The caller's in-app notices, oldest first")
+    async def list_notifications(
+        self, ctx: Ctx, unread: FromQuery[bool | None] = None, cursor: Cursor = None, limit: Limit = 50
+    ) -> NotificationPage:
+        items, next_cursor = await notices.list_notifications(ctx, unread=unread, cursor=cursor, limit=limit)
+        return NotificationPage(items=items, next_cursor=next_cursor)
+
+    @post(
+        "/{notification_id:uuid}/read",
+        operation_id="markNotificationRead",
+        status_code=200,
+        responses=WRITE_ERRORS,
+    )
+    async def mark_read(self, ctx: Ctx, notification_id: FromPath[UUID]) -> NotificationRead:
+        return await notices.mark_read(ctx, notification_id)
+
+
+ROUTES = [SlaPolicyController, SlaReportController, NotificationController]
