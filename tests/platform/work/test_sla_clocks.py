@@ -45,7 +45,7 @@ TERMS = Terms(
 
 
 def local(*args: int) -> datetime:
-    return datetime(*args, tzinfo=SP)  # type: ignore[misc]
+    return datetime(*args, tzinfo=SP)  # type: ignore[arg-type,misc]
 
 
 def task(created: datetime, **changes: Any) -> dict[str, Any]:

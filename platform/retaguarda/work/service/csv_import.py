@@ -24,12 +24,9 @@ from typing import Any, Final
 from uuid import UUID, uuid4
 
 import msgspec
-from piccolo.columns import Column
-from piccolo.engine.postgres import PostgresEngine
 from piccolo.query.functions.aggregate import Max
-from piccolo.table import Table
 
-from retaguarda.db import get_engine, is_postgres, is_unique_violation, transaction
+from retaguarda.db import is_postgres, is_unique_violation, transaction
 from retaguarda.errors import FieldError, InvalidInput, NotFound
 from retaguarda.jobs import enqueue, job
 from retaguarda.tenancy import TenantContext, system_context
@@ -38,6 +35,7 @@ from retaguarda.work import webhooks
 from retaguarda.work.csv_schemas import CsvImportRead, CsvImportRowRead, CsvImportStatus
 from retaguarda.work.fields import FieldSpec
 from retaguarda.work.schemas import TaskCreate, TaskTypeRead
+from retaguarda.work.service.bulk import bulk_insert
 from retaguarda.work.service.catalog import find_queue, find_task_type, get_task_type
 from retaguarda.work.service.common import loads, now, owning_tenant
 from retaguarda.work.service.intake import DEFAULT_QUEUE, NewTask, prepare_task
@@ -576,24 +574,6 @@ REPORT_COLUMNS: Final = (
     CsvImportRow.task_id,
     CsvImportRow.errors,
 )
-
-
-async def bulk_insert(table: type[Table], columns: Sequence[Column], rows: list[tuple[Any, ...]]) -> None:
-    """Insert many rows in the current transaction: COPY on Postgres, one prepared statement run for every row
-    on SQLite. Piccolo's ``insert`` builds its SQL value by value, which costs more than the import's own
-    validation; values here are what Piccolo would store (JSON as text, SQLite's adapters for ids and times).
-    Callers scope the rows themselves."""
-    engine = get_engine()
-    current = engine.current_transaction.get()
-    assert current is not None, "bulk inserts run inside a transaction"
-    names = [column._meta.db_column_name for column in columns]
-    if isinstance(engine, PostgresEngine):
-        await current.connection.copy_records_to_table(table._meta.tablename, records=rows, columns=names)
-        return
-    quoted = ", ".join(f'"{name}"' for name in names)
-    placeholders = ", ".join("?" for _ in names)
-    statement = f'INSERT INTO "{table._meta.tablename}" ({quoted}) VALUES ({placeholders})'  # noqa: S608
-    await current.connection.executemany(statement, rows)
 
 
 def _json(value: Any) -> str:

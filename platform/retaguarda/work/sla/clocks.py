@@ -242,8 +242,11 @@ def advance(row: Mapping[str, Any], now: datetime) -> Advance:
         # Only a due instant equal to now can still be pending (a warning at or before now has fired):
         # look again just after it.
         next_at = now + timedelta(microseconds=1)
+    # The claim order races the clock the task is on: its response until claimed, then its resolution.
     due_at = row["due_at"]
-    if row["first_claimed_at"] is not None and row["sla_paused_at"] is None:
+    if row["first_claimed_at"] is None:
+        due_at = row["response_due_at"]
+    elif row["sla_paused_at"] is None:
         due_at = row["resolution_due_at"]
     return Advance(response_state, resolution_state, next_at, due_at, [*fired, *fired_resolution])
 
@@ -277,9 +280,11 @@ def clock_view(terms: Terms, row: Mapping[str, Any], kind: ClockKind, now: datet
         state = ClockState.PAUSED
     else:
         left = remaining_s(terms, now, due)
-        if due < now:
+        stored = row[f"{kind}_state"]
+        # What the sweep has recorded stands (a clock it breached stays breached), whatever the instant.
+        if due < now or stored == BREACHED:
             state = ClockState.BREACHED
-        elif warn <= now:
+        elif warn <= now or stored == WARNING:
             state = ClockState.WARNING
         else:
             state = ClockState.RUNNING

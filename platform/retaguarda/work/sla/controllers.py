@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from litestar import Controller, Request, Response, delete, get, patch, post
-from litestar.params import FromPath, FromQuery, JSONBody, Parameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from retaguarda.auth import Role, Scope, authenticated, provider_staff, requires_role, requires_scope
 from retaguarda.endpoints import CONTEXT, READ_ERRORS, WRITE_ERRORS, Ctx, Cursor, Limit
@@ -27,9 +27,9 @@ from retaguarda.work.sla.schemas import (
 )
 
 POLICY_WRITERS = (Role.ADMIN, Role.ACCOUNT_MANAGER)
-PeriodFrom = Annotated[date, Parameter(query="from", description="First local date of the period")]
-PeriodTo = Annotated[date, Parameter(query="to", description="Local date the period ends before")]
-GroupByParam = Annotated[GroupBy, Parameter(query="groupBy")]
+PeriodFrom = Annotated[date, QueryParameter(query="from", description="First local date of the period")]
+PeriodTo = Annotated[date, QueryParameter(query="to", description="Local date the period ends before")]
+GroupByParam = Annotated[GroupBy, QueryParameter(query="group_by")]
 # A report spans at most this many days (a year and a bit): enough for any SLA review, bounded in cost.
 MAX_REPORT_DAYS = 400
 

@@ -61,7 +61,12 @@ def _email(user: dict[str, Any], event: dict[str, Any], task: dict[str, Any], cl
 async def notify_event(event_id: UUID) -> list[Email]:
     """Write the in-app notices of one SLA event and fan it out to webhooks; return the emails to send
     (after the caller's commit)."""
-    event = await TaskEvent.select().where(TaskEvent.id == event_id).first()  # scope: system job
+    event = (
+        await TaskEvent.select()
+        .output(load_json=True)
+        .where(TaskEvent.id == event_id)
+        .first()  # scope: system job
+    )
     if event is None or event["kind"] not in SUBJECTS:
         return []
     task = (

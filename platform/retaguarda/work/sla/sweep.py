@@ -15,8 +15,11 @@ from datetime import datetime
 from typing import Any
 from uuid import uuid4
 
+import msgspec
+
 from retaguarda.db import is_postgres
 from retaguarda.jobs import enqueue
+from retaguarda.work.service.bulk import bulk_insert
 from retaguarda.work.service.common import now as utc_now
 from retaguarda.work.sla.clocks import Advance, advance
 from retaguarda.work.tables import Task, TaskEvent
@@ -41,6 +44,15 @@ _COLUMNS = (
     Task.resolution_state,
     Task.sla_next_at,
     Task.sla_version_id,
+)
+
+EVENT_COLUMNS = (
+    TaskEvent.id,
+    TaskEvent.tenant_id,
+    TaskEvent.task_id,
+    TaskEvent.kind,
+    TaskEvent.at,
+    TaskEvent.data,
 )
 
 # Postgres: every swept task's new clock columns in one statement.
@@ -99,19 +111,22 @@ async def sweep_sla(at: datetime | None = None, limit: int = SWEEP_LIMIT) -> Swe
     outcomes = [advance(row, stamp) for row in rows]
     await _write_back(rows, outcomes)
     events = [
-        TaskEvent(
-            id=uuid4(),
-            tenant_id=row["tenant_id"],
-            task_id=row["id"],
-            kind=fired.event,
-            at=stamp,
-            data={"clock": fired.kind.value, "dueAt": row[f"{fired.kind.value}_due_at"].isoformat()},
+        (
+            uuid4(),
+            row["tenant_id"],
+            row["id"],
+            fired.event,
+            stamp,
+            msgspec.json.encode(
+                {"clock": fired.kind.value, "dueAt": row[f"{fired.kind.value}_due_at"].isoformat()}
+            ).decode(),
         )
         for row, outcome in zip(rows, outcomes, strict=True)
         for fired in outcome.fired
     ]
     if events:
-        await TaskEvent.insert(*events)  # scope: events of the tasks swept above
+        # COPY on Postgres: building a thousand Piccolo inserts cost more than the rest of the sweep.
+        await bulk_insert(TaskEvent, EVENT_COLUMNS, events)  # scope: events of the tasks swept above
         # One job for the batch: who hears about each event, by in-app notice, email and webhook.
-        await enqueue("sla.notify", event_ids=[str(event.id) for event in events])
+        await enqueue("sla.notify", event_ids=[str(event[0]) for event in events])
     return SweepResult(len(rows), len(events))
