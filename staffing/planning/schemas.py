@@ -54,7 +54,8 @@ class QueueStaffingRead(WireStruct):
     interval_minutes: int
     target_service_level: float
     answer_time_s: int
-    answer_time_source: Literal["queue", "default"]
+    # queue: its own setting; sla: the client's first-response target (normal priority); default: 20 s.
+    answer_time_source: Literal["queue", "sla", "default"]
     max_occupancy: float
     shrinkage: float
     is_default: bool

@@ -13,6 +13,7 @@ import msgspec
 
 from retaguarda.errors import FieldError, NotFound
 from retaguarda.tenancy import TenantContext
+from retaguarda.work.sla.policies import first_response_targets_s
 from retaguarda.work.tables import Queue, QueuePool, TaskType
 from staffing.planning.schemas import QueueStaffingRead, QueueStaffingUpdate, StaffingModel
 from staffing.planning.tables import QueueStaffing
@@ -54,7 +55,7 @@ class PlannedQueue:
             interval_minutes=self.interval_minutes,
             target_service_level=self.target_service_level,
             answer_time_s=self.answer_time_s,
-            answer_time_source="queue" if self.answer_time_source == "queue" else "default",
+            answer_time_source=self.answer_time_source,  # type: ignore[arg-type]
             max_occupancy=self.max_occupancy,
             shrinkage=self.shrinkage,
             is_default=self.is_default,
@@ -79,10 +80,15 @@ async def _expected_handle(ctx: TenantContext, queue_rows: list[dict[str, Any]])
 
 
 def _planned(
-    row: dict[str, Any], settings: dict[str, Any] | None, zone: ZoneInfo, default_aht_s: float
+    row: dict[str, Any],
+    settings: dict[str, Any] | None,
+    zone: ZoneInfo,
+    default_aht_s: float,
+    sla_answer_s: int | None,
 ) -> PlannedQueue:
     own = settings or {}
     answer = own.get("answer_time_s")
+    source = "queue" if answer is not None else "sla" if sla_answer_s is not None else "default"
     return PlannedQueue(
         id=row["id"],
         tenant_id=row["tenant_id"],
@@ -90,8 +96,8 @@ def _planned(
         model=own.get("model", DEFAULT_MODEL),
         interval_minutes=own.get("interval_minutes", DEFAULT_INTERVAL_MINUTES),
         target_service_level=own.get("target_service_level", DEFAULT_SERVICE_LEVEL),
-        answer_time_s=answer if answer is not None else DEFAULT_ANSWER_TIME_S,
-        answer_time_source="queue" if answer is not None else "default",
+        answer_time_s=answer if answer is not None else sla_answer_s or DEFAULT_ANSWER_TIME_S,
+        answer_time_source=source,
         max_occupancy=own.get("max_occupancy", DEFAULT_MAX_OCCUPANCY),
         shrinkage=own.get("shrinkage", DEFAULT_SHRINKAGE),
         is_default=settings is None,
@@ -116,12 +122,14 @@ async def planned_queues(ctx: TenantContext, queue_ids: list[UUID] | None = None
     }
     zones = await _zones(ctx, {row["tenant_id"] for row in rows})
     handle = await _expected_handle(ctx, rows)
+    sla_answers = await first_response_targets_s(ctx, list({row["tenant_id"] for row in rows}))
     return [
         _planned(
             row,
             settings.get(row["id"]),
             zones.get(row["tenant_id"], ZoneInfo("UTC")),
             handle.get(row["tenant_id"], DEFAULT_HANDLE_S),
+            sla_answers.get(row["tenant_id"]),
         )
         for row in rows
     ]

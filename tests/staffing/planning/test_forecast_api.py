@@ -135,6 +135,23 @@ async def test_queue_settings_default_then_change(floor: Floor) -> None:
     assert await QueueStaffing.count() == 1
 
 
+async def test_the_answer_time_defaults_to_the_clients_first_response_target(floor: Floor) -> None:
+    manager = await floor.world.sign_in("account_manager")
+    targets = [{"priority": p, "responseMinutes": 5 * p, "resolutionMinutes": 60 * p} for p in (1, 2, 3, 4)]
+    policy = await manager.post(
+        "/api/v1/sla/policies",
+        json={"name": "Chat", "targets": targets, "tenantId": str(floor.world.client_a.id)},
+    )
+    assert policy.status_code == 201, policy.text
+    linked = await manager.patch(
+        f"/api/v1/task-types/{floor.type_a}", json={"slaPolicyId": policy.json()["id"]}
+    )
+    assert linked.status_code == 200, linked.text
+    settings = (await manager.get(f"/api/v1/planning/queues/{floor.queue_a}/settings")).json()
+    # Normal priority (2) answers within 10 business minutes.
+    assert settings["answerTimeSource"] == "sla" and settings["answerTimeS"] == 600
+
+
 @pytest.mark.parametrize(
     ("url", "body", "field"),
     [

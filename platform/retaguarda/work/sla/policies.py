@@ -251,3 +251,42 @@ async def delete_policy(ctx: TenantContext, policy_id: UUID) -> None:
     await ctx.delete(SlaPolicyVersion).where(SlaPolicyVersion.policy_id == policy_id)
     await ctx.delete(SlaPolicy).where(SlaPolicy.id == policy_id)
     forget_current_versions()
+
+
+# The priority whose first-response target stands for a client's service when planning staff: normal work.
+PLANNING_PRIORITY = 2
+
+
+async def first_response_targets_s(ctx: TenantContext, tenant_ids: list[UUID]) -> dict[UUID, int]:
+    """Per client, the tightest first-response target (normal priority, current policy versions) over its
+    active task types, in seconds: what staffing plans answer within when a queue sets no answer time."""
+    types = await ctx.select(TaskType, TaskType.tenant_id, TaskType.sla_policy_id).where(
+        TaskType.tenant_id.is_in(tenant_ids)
+        & TaskType.sla_policy_id.is_not_null()
+        & (TaskType.active == True)  # noqa: E712
+    )
+    policy_ids = list({row["sla_policy_id"] for row in types})
+    if not policy_ids:
+        return {}
+    policies = {
+        row["id"]: row["current_version"]
+        for row in await ctx.select(SlaPolicy, SlaPolicy.id, SlaPolicy.current_version).where(
+            SlaPolicy.id.is_in(policy_ids)
+        )
+    }
+    versions = await ctx.select(
+        SlaPolicyVersion, SlaPolicyVersion.policy_id, SlaPolicyVersion.version, SlaPolicyVersion.targets
+    ).where(SlaPolicyVersion.policy_id.is_in(policy_ids))
+    targets: dict[UUID, int] = {}
+    for row in versions:
+        if policies.get(row["policy_id"]) != row["version"]:
+            continue
+        minutes = (loads(row["targets"]) or {}).get(str(PLANNING_PRIORITY), {}).get("responseMinutes")
+        if minutes is not None:
+            targets[row["policy_id"]] = int(minutes) * 60
+    found: dict[UUID, int] = {}
+    for row in types:
+        seconds = targets.get(row["sla_policy_id"])
+        if seconds is not None:
+            found[row["tenant_id"]] = min(seconds, found.get(row["tenant_id"], seconds))
+    return found
