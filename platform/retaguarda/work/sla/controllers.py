@@ -27,9 +27,9 @@ from retaguarda.work.sla.schemas import (
 )
 
 POLICY_WRITERS = (Role.ADMIN, Role.ACCOUNT_MANAGER)
-PeriodFrom = Annotated[date, QueryParameter(query="from", description="First local date of the period")]
-PeriodTo = Annotated[date, QueryParameter(query="to", description="Local date the period ends before")]
-GroupByParam = Annotated[GroupBy, QueryParameter(query="group_by")]
+PeriodFrom = Annotated[date, QueryParameter(name="from", description="First local date of the period")]
+PeriodTo = Annotated[date, QueryParameter(name="to", description="Local date the period ends before")]
+GroupByParam = Annotated[GroupBy, QueryParameter(name="group_by")]
 # A report spans at most this many days (a year and a bit): enough for any SLA review, bounded in cost.
 MAX_REPORT_DAYS = 400
 
