@@ -390,20 +390,20 @@ async def _subscribed_endpoints(ctx: TenantContext, tenant_id: UUID, event: str)
 
 async def _occurrence(
     ctx: TenantContext, task_id: UUID, event: str, event_id: UUID | None
-) -> tuple[str, datetime]:
+) -> tuple[str, datetime, dict[str, Any]]:
     """The message id and time of the event being fanned out: those of the task's history row that records
     it, so every run of the job names the same message (and a later occurrence, another one)."""
     kind = EVENT_KINDS.get(event, event.removeprefix("task."))
-    query = ctx.select(TaskEvent, TaskEvent.id, TaskEvent.at).where(
+    query = ctx.select(TaskEvent, TaskEvent.id, TaskEvent.at, TaskEvent.data).where(
         (TaskEvent.task_id == task_id) & (TaskEvent.kind == kind)
     )
     if event_id is not None:
         query = query.where(TaskEvent.id == event_id)
     row = await query.order_by(TaskEvent.at, TaskEvent.id, ascending=False).first()
     if row is not None:
-        return "msg_" + row["id"].hex, row["at"]
+        return "msg_" + row["id"].hex, row["at"], row["data"] or {}
     # An event with no history row: at most one message per task and event type.
-    return "msg_" + uuid5(task_id, event).hex, now()
+    return "msg_" + uuid5(task_id, event).hex, now(), {}
 
 
 async def fan_out(task_id: UUID, event: str, event_id: UUID | None = None) -> None:
@@ -424,7 +424,7 @@ async def fan_out(task_id: UUID, event: str, event_id: UUID | None = None) -> No
     endpoints = await _subscribed_endpoints(ctx, tenant_id, event)
     if not endpoints:
         return
-    message_id, at = await _occurrence(ctx, task_id, event, event_id)
+    message_id, at, event_data = await _occurrence(ctx, task_id, event, event_id)
     already = {
         r["endpoint_id"]
         for r in await ctx.select(WebhookDelivery, WebhookDelivery.endpoint_id).where(
@@ -432,7 +432,11 @@ async def fan_out(task_id: UUID, event: str, event_id: UUID | None = None) -> No
             & WebhookDelivery.endpoint_id.is_in([e["id"] for e in endpoints])
         )
     }
-    payload = {"type": event, "timestamp": _iso(at), "data": _task_data(task)}
+    data = _task_data(task)
+    if event.startswith("task.sla_"):
+        # Which clock warned or breached, and when it is or was due.
+        data["sla"] = {"clock": event_data.get("clock"), "dueAt": event_data.get("dueAt")}
+    payload = {"type": event, "timestamp": _iso(at), "data": data}
     for endpoint in endpoints:
         if endpoint["id"] not in already:
             await _queue_delivery(ctx, endpoint, message_id, event, payload)

@@ -228,8 +228,11 @@ async def test_the_sweep_fires_warning_and_breach_once_and_tells_everyone(
         deliveries = await WebhookDelivery.select(WebhookDelivery.event_type, WebhookDelivery.status)
         assert sorted(d["event_type"] for d in deliveries) == ["task.sla_breached", "task.sla_warning"]
         assert {d["status"] for d in deliveries} == {"succeeded"}
-        received = sorted(json.loads(r.body)["type"] for r in receiver.requests)
-        assert received == ["task.sla_breached", "task.sla_warning"]
+        received = sorted(
+            (json.loads(r.body)["type"], json.loads(r.body)["data"]["sla"]["clock"])
+            for r in receiver.requests
+        )
+        assert received == [("task.sla_breached", "response"), ("task.sla_warning", "response")]
         # The supervisor reads and clears its notices; another user cannot touch them.
         supervisor = await floor.world.sign_in("supervisor")
         mine = (await supervisor.get("/api/v1/notifications?unread=true")).json()["items"]
