@@ -13,12 +13,14 @@ a growing delay until ``MAX_ATTEMPTS``. Both are safe to run twice: see :func:`f
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
 import ipaddress
 import logging
 import secrets
+import socket
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -544,7 +546,36 @@ async def _error_excerpt(response: httpx.Response) -> str:
     return read[:ERROR_BODY_BYTES].decode(errors="replace").strip()
 
 
+async def resolved_addresses(host: str, port: int) -> set[str]:
+    """The addresses a host name resolves to now (a seam for tests)."""
+    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return {str(info[4][0]) for info in infos}
+
+
+async def _resolves_inside(url: str) -> bool:
+    """Whether a URL's host name resolves to a non-public address now. Creation checks only literals (a name
+    may point anywhere later), so each attempt looks again: a client cannot aim the sender at the provider's
+    own network by changing its DNS after registering. (A rebinding between this lookup and the connection
+    remains possible; closing that needs connecting to the checked address itself.)"""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if _is_private_host(host):
+        return True
+    try:
+        ipaddress.ip_address(host)
+        return False  # a public literal, checked at creation
+    except ValueError:
+        pass
+    try:
+        addresses = await resolved_addresses(host, parts.port or (443 if parts.scheme == "https" else 80))
+    except OSError:
+        return False  # unresolvable: the attempt itself fails and is retried
+    return any(not ipaddress.ip_address(address.split("%")[0]).is_global for address in addresses)
+
+
 async def _send(attempt: _Attempt) -> _Outcome:
+    if not get_settings().work.webhooks_allow_private and await _resolves_inside(attempt.url):
+        return _Outcome(False, None, "refused: the host resolves to an address inside our network")
     headers = signed_headers(attempt.secret, attempt.message_id, attempt.body)
     try:
         async with (

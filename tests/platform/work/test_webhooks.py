@@ -6,6 +6,7 @@ signing code."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
 from retaguarda.db import transaction
+from retaguarda.settings import get_settings
 from retaguarda.work import webhooks
 from retaguarda.work.tables import TaskEvent, WebhookDelivery
 from tests.support.work import Floor
@@ -485,3 +487,29 @@ async def test_one_attempt_at_a_time_and_a_dead_workers_claim_runs_out(
     assert len(receiver.requests) == 2
     states = {d["id"]: (d["status"], d["attempts"]) for d in await deliveries(admin, endpoint["id"])}
     assert states == {str(pending.id): ("succeeded", 1), str(stuck.id): ("succeeded", 1)}
+
+
+async def test_a_name_that_resolves_inside_our_network_is_refused_at_send_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Creation checks literal addresses only; each attempt resolves the name again and refuses an address
+    inside the network (a client re-pointing its DNS at the provider's own machines)."""
+    answers = {"erp.example.com": {"93.184.216.34"}, "sneaky.example.com": {"93.184.216.34", "10.1.2.3"}}
+
+    async def resolve(host: str, port: int) -> set[str]:
+        return answers[host]
+
+    monkeypatch.setattr(webhooks, "resolved_addresses", resolve)
+    settings = get_settings()
+    strict = dataclasses.replace(
+        settings, work=dataclasses.replace(settings.work, webhooks_allow_private=False)
+    )
+    monkeypatch.setattr(webhooks, "get_settings", lambda: strict)
+    assert not await webhooks._resolves_inside("https://erp.example.com/hooks")
+    assert await webhooks._resolves_inside("https://sneaky.example.com/hooks")
+    assert await webhooks._resolves_inside("http://localhost:9/hooks")
+    attempt = webhooks._Attempt(
+        uuid4(), uuid4(), "https://sneaky.example.com/hooks", "whsec_eA==", "msg_1", b"{}", 0
+    )
+    outcome = await webhooks._send(attempt)
+    assert not outcome.ok and outcome.status_code is None and "inside our network" in outcome.error
