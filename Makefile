@@ -9,7 +9,7 @@ PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/retaguarda_test
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
 
 .PHONY: install demo serve worker migrate test test-embedded test-full lint format bench \
-        i18n-extract i18n-update i18n-compile clean
+        i18n-extract i18n-update i18n-compile i18n-merge browser clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,10 +35,14 @@ migrate: install
 ## The whole suite, twice: embedded (SQLite, in-process jobs) and full (PostgreSQL, Redis, arq).
 test: install test-embedded test-full
 
-test-embedded: install
+## The portal's browser tests drive Debian's Chromium (never a downloaded browser).
+browser:
+	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+
+test-embedded: install browser
 	env -u DATABASE_URL -u REDIS_URL $(BIN)/pytest -m "not postgres and not redis" $(PYTEST_ARGS)
 
-test-full: install
+test-full: install browser
 	DATABASE_URL=$(PG_TEST_URL) REDIS_URL=$(REDIS_TEST_URL) $(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install
@@ -64,6 +68,11 @@ i18n-extract: $(STAMP)
 i18n-update: i18n-extract
 	$(BIN)/pybabel update -i $(LOCALES_DIR)/messages.pot -d $(LOCALES_DIR) --no-fuzzy-matching \
 		--ignore-obsolete --no-wrap
+
+## Fill the catalogs from platform/retaguarda/i18n/pending/*.json (translations left by each area), then compile.
+i18n-merge: i18n-update
+	$(BIN)/python scripts/merge_pending_translations.py
+	$(MAKE) i18n-compile
 
 ## .po → .mo (build outputs, gitignored). Fuzzy entries never ship.
 i18n-compile: $(STAMP)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -13,24 +15,81 @@ from retaguarda.auth.guards import optional_principal
 from retaguarda.i18n import (
     format_date,
     format_datetime,
+    format_decimal,
     format_duration,
     format_money,
     format_number,
     gettext_for,
     negotiate_request_locale,
     ngettext_for,
+    normalize_locale,
 )
+from retaguarda.i18n.catalogs import ROLE_LABELS
+from retaguarda.portal.labels import (
+    DELIVERY_LABELS,
+    EVENT_LABELS,
+    IMPORT_LABELS,
+    OPERATOR_STATUS_LABELS,
+    PRIORITY_LABELS,
+    STATUS_LABELS,
+)
+from retaguarda.portal.navigation import current_path_of, navigation_for
+from retaguarda.work.fields import localized
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
+# An anonymous visitor's language choice (signed-in people keep theirs on their profile).
+LOCALE_COOKIE = "rg_locale"
+
+
+def viewer_locale(request: Request[Any, Any, Any]) -> str:
+    if optional_principal(request) is None:
+        chosen = normalize_locale(request.cookies.get(LOCALE_COOKIE))
+        if chosen:
+            return chosen
+    return negotiate_request_locale(request)
+
+
+def viewer_timezone(request: Request[Any, Any, Any]) -> str:
+    principal = optional_principal(request)
+    return principal.timezone if principal else "UTC"
+
+
+def formatters(locale: str, timezone: str) -> dict[str, Any]:
+    """The helpers every template formats with: nothing reaches a person unformatted."""
+    translate = gettext_for(locale)
+
+    def label(table: Mapping[Any, str], key: Any) -> str:
+        text = table.get(key)
+        return translate(text) if text else str(key)
+
+    return {
+        "fmt_money": lambda minor, currency: format_money(minor, currency, locale),
+        "fmt_number": lambda value: format_number(value, locale),
+        "fmt_decimal": lambda value, places=2: format_decimal(Decimal(value), locale, places),
+        "fmt_date": lambda value: format_date(value, locale),
+        "fmt_datetime": lambda value: format_datetime(value, timezone, locale) if value else "",
+        "fmt_short": lambda value: format_datetime(value, timezone, locale, "short") if value else "",
+        "fmt_duration": lambda value: format_duration(value, locale),
+        "fmt_seconds": lambda seconds: format_duration(timedelta(seconds=seconds), locale),
+        "status_label": lambda status: label(STATUS_LABELS, str(status)),
+        "event_label": lambda kind: label(EVENT_LABELS, kind),
+        "priority_label": lambda priority: label(PRIORITY_LABELS, priority),
+        "role_label": lambda role: label(ROLE_LABELS, str(role)),
+        "import_status": lambda status: label(IMPORT_LABELS, str(status)),
+        "delivery_status": lambda status: label(DELIVERY_LABELS, str(status)),
+        "operator_status": lambda status: label(OPERATOR_STATUS_LABELS, str(status)),
+        "names": lambda texts, fallback="": localized(texts, locale, fallback),
+    }
 
 
 def page(
     request: Request[Any, Any, Any], template: str, *, status_code: int = 200, **context: Any
 ) -> Template:
     principal = optional_principal(request)
-    locale = negotiate_request_locale(request)
-    timezone = principal.timezone if principal else "UTC"
+    locale = viewer_locale(request)
+    timezone = viewer_timezone(request)
+    nav = navigation_for(principal)
     return Template(
         template_name=template,
         status_code=status_code,
@@ -40,13 +99,16 @@ def page(
             "locale": locale,
             "html_lang": locale.replace("_", "-"),
             "principal": principal,
+            "nav": nav,
+            "nav_current": current_path_of(nav, request.url.path),
+            "current_path": request.url.path,
+            "current_url": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
             "csrf_token": principal.csrf_token if principal else context.pop("csrf_token", ""),
             "now": datetime.now(UTC),
-            "fmt_money": lambda minor, currency: format_money(minor, currency, locale),
-            "fmt_number": lambda value: format_number(value, locale),
-            "fmt_date": lambda value: format_date(value, locale),
-            "fmt_datetime": lambda value: format_datetime(value, timezone, locale),
-            "fmt_duration": lambda value: format_duration(value, locale),
+            "errors": {},
+            "notice": None,
+            "alert": None,
+            **formatters(locale, timezone),
             **context,
         },
     )

@@ -165,7 +165,12 @@ class NotificationController(Controller):
     guards = [authenticated, provider_staff]
     dependencies = CONTEXT
 
-    @get("/", operation_id="listNotifications", summary="The caller's in-app notices, oldest first")
+    @get(
+        "/",
+        operation_id="listNotifications",
+        summary="The caller's in-app notices, oldest first",
+        responses=READ_ERRORS,
+    )
     async def list_notifications(
         self, ctx: Ctx, unread: FromQuery[bool | None] = None, cursor: Cursor = None, limit: Limit = 50
     ) -> NotificationPage:

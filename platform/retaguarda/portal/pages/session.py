@@ -1,4 +1,4 @@
-"""Sign-in, sign-out and the home page of the portal."""
+"""Sign-in, sign-out and the language switch of visitors who are not signed in."""
 
 from __future__ import annotations
 
@@ -8,22 +8,23 @@ from typing import Any
 import msgspec
 from litestar import Controller, Request, get, post
 from litestar.datastructures import Cookie
-from litestar.params import FromQuery, URLEncodedBody
+from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 
 from retaguarda.auth.guards import optional_principal
 from retaguarda.auth.tokens import csrf_token_for, tokens_match
 from retaguarda.db import transaction
 from retaguarda.errors import RateLimited
-from retaguarda.portal.rendering import page
+from retaguarda.i18n import normalize_locale
+from retaguarda.portal.forms import safe_path
+from retaguarda.portal.rendering import LOCALE_COOKIE, page
 from retaguarda.settings import get_settings
-from retaguarda.tenancy import unit_of_work
 from tenants.resolver import SESSION_COOKIE
-from tenants.service.directory import get_tenant
 from tenants.service.sessions import InvalidCredentials, sign_in, sign_out
 
 # Before sign-in there is no session to bind a CSRF token to: a random cookie stands in for it.
 PRELOGIN_COOKIE = "rg_prelogin"
+ONE_YEAR_S = 365 * 24 * 3600
 
 
 class LoginForm(msgspec.Struct):
@@ -45,16 +46,11 @@ def _session_cookie(value: str, max_age: int) -> Cookie:
     )
 
 
-def _safe_next(target: str) -> str:
-    """Only same-site paths: a login link must not become an open redirect."""
-    return target if target.startswith("/") and not target.startswith("//") else "/"
-
-
 def _client_ip(request: Request[Any, Any, Any]) -> str:
     return request.client.host if request.client else "unknown"
 
 
-class PortalController(Controller):
+class SessionPages(Controller):
     path = "/"
     include_in_schema = False
 
@@ -63,13 +59,13 @@ class PortalController(Controller):
         self, request: Request[Any, Any, Any], next: FromQuery[str] = "/"
     ) -> Template | Redirect:
         if optional_principal(request) is not None:
-            return Redirect(_safe_next(next))
+            return Redirect(safe_path(next))
         nonce = request.cookies.get(PRELOGIN_COOKIE) or secrets.token_urlsafe(24)
         response = page(
             request,
             "login.html",
             csrf_token=csrf_token_for(get_settings().security.secret_key, nonce),
-            next=_safe_next(next),
+            next=safe_path(next),
             email="",
             error=None,
         )
@@ -94,7 +90,7 @@ class PortalController(Controller):
         settings = get_settings().security
         nonce = request.cookies.get(PRELOGIN_COOKIE, "")
         expected = csrf_token_for(settings.secret_key, nonce) if nonce else None
-        target = _safe_next(data.next)
+        target = safe_path(data.next)
 
         def again(error: str, status: int) -> Template:
             return page(
@@ -135,11 +131,16 @@ class PortalController(Controller):
         response.cookies.append(_session_cookie("", 0))
         return response
 
-    @get("/", operation_id="portalHome")
-    async def home(self, request: Request[Any, Any, Any]) -> Template | Redirect:
-        principal = optional_principal(request)
-        if principal is None:
-            return Redirect("/login")
-        async with unit_of_work(principal, write=False) as ctx:
-            tenant = await get_tenant(ctx, principal.tenant_id)
-        return page(request, "home.html", tenant=tenant)
+    @get("/language/{locale:str}", operation_id="portalVisitorLanguage")
+    async def visitor_language(
+        self, request: Request[Any, Any, Any], locale: FromPath[str], next: FromQuery[str] = "/login"
+    ) -> Redirect:
+        """A visitor's language, kept in a cookie (signed-in people change theirs on their profile). A GET
+        link: it changes nothing but how pages read, so it needs no form."""
+        response = Redirect(safe_path(next, "/login"), status_code=303)
+        chosen = normalize_locale(locale)
+        if chosen:
+            response.cookies.append(
+                Cookie(key=LOCALE_COOKIE, value=chosen, max_age=ONE_YEAR_S, samesite="lax", path="/")
+            )
+        return response

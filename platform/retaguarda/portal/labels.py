@@ -1,0 +1,64 @@
+"""The words the portal shows for the domain's codes: task statuses, history events, priorities.
+
+Marked with ``N_`` here and translated where they are shown (``status_label`` and friends in rendering).
+"""
+
+from __future__ import annotations
+
+from retaguarda.i18n import N_
+
+STATUS_LABELS: dict[str, str] = {
+    "queued": N_("Queued"),
+    "claimed": N_("In progress"),
+    "waiting_on_client": N_("Waiting for an answer"),
+    "done": N_("Done"),
+    "cancelled": N_("Cancelled"),
+}
+
+EVENT_LABELS: dict[str, str] = {
+    "created": N_("Submitted"),
+    "claimed": N_("Taken by an operator"),
+    "released": N_("Handed back to the queue"),
+    "lease_expired": N_("Returned to the queue (no activity)"),
+    "paused": N_("Question sent to the client"),
+    "resumed": N_("Answered, back in the queue"),
+    "commented": N_("New message"),
+    "completed": N_("Completed"),
+    "reassigned": N_("Reassigned by a supervisor"),
+    "time_corrected": N_("Time corrected"),
+    "sla_warning": N_("SLA warning"),
+    "sla_breach": N_("SLA breached"),
+    "cancelled": N_("Cancelled"),
+}
+
+PRIORITY_LABELS: dict[int, str] = {
+    1: N_("Low"),
+    2: N_("Normal"),
+    3: N_("High"),
+    4: N_("Urgent"),
+}
+
+SIDE_LABELS: dict[str, str] = {
+    "client": N_("Client"),
+    "provider": N_("Operations team"),
+}
+
+IMPORT_LABELS: dict[str, str] = {
+    "pending": N_("Waiting to start"),
+    "running": N_("Importing"),
+    "done": N_("Finished"),
+    "failed": N_("Failed"),
+}
+
+DELIVERY_LABELS: dict[str, str] = {
+    "pending": N_("Pending"),
+    "sending": N_("Sending"),
+    "succeeded": N_("Delivered"),
+    "failed": N_("Failed"),
+}
+
+OPERATOR_STATUS_LABELS: dict[str, str] = {
+    "available": N_("Available"),
+    "away": N_("Away"),
+    "offline": N_("Offline"),
+}

@@ -1,0 +1,236 @@
+"""Tasks: the list with its filters, the submit form generated from the task type's fields, and the task page
+with its history and conversation."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from litestar import Controller, Request, get, post
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+
+from retaguarda.auth import authenticated, requires_role
+from retaguarda.endpoints import CONTEXT, Ctx
+from retaguarda.errors import Conflict, FieldError, InvalidInput
+from retaguarda.portal.fields import field_inputs, form_payload, shown_values
+from retaguarda.portal.forms import (
+    FORM_LEVEL,
+    decode,
+    read_form,
+    reading,
+    refusal,
+    see_other,
+    text,
+    within,
+)
+from retaguarda.portal.labels import PRIORITY_LABELS, SIDE_LABELS, STATUS_LABELS
+from retaguarda.portal.navigation import CLIENTS, TASK_READERS
+from retaguarda.portal.rendering import page, viewer_locale, viewer_timezone
+from retaguarda.tenancy import TenantContext
+from retaguarda.work.schemas import TaskCreate, TaskStatus, TaskTypeRead
+from retaguarda.work.service import catalog, intake, tasks
+from tenants.service.directory import get_tenant
+
+PAGE_SIZE = 25
+FILTERS = ("status", "queue", "type", "priority", "from", "to", "q")
+SUBMIT_FIELDS = {"task_type", "queue", "priority", "title", "external_ref"}
+
+
+def _uuid(value: str) -> UUID | None:
+    try:
+        return UUID(value) if value else None
+    except ValueError:
+        return None
+
+
+def _day_start(value: str, timezone: str) -> datetime | None:
+    try:
+        day = date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+    return datetime.combine(day, time(0), tzinfo=ZoneInfo(timezone)) if day else None
+
+
+async def _catalog(ctx: TenantContext) -> tuple[list[TaskTypeRead], dict[UUID, Any]]:
+    types, _ = await catalog.list_task_types(ctx, tenant_id=None, active=None, cursor=None, limit=200)
+    queues, _ = await catalog.list_queues(ctx, tenant_id=None, cursor=None, limit=200)
+    return types, {queue.id: queue for queue in queues}
+
+
+class TaskPages(Controller):
+    path = "/tasks"
+    include_in_schema = False
+    guards = [authenticated, requires_role(*TASK_READERS)]
+    dependencies = CONTEXT
+
+    @get("/", operation_id="portalTasks")
+    async def list_page(self, request: Request[Any, Any, Any], ctx: Ctx) -> Template:
+        query = {name: request.query_params.get(name, "").strip() for name in FILTERS}
+        timezone = viewer_timezone(request)
+        status = query["status"] if query["status"] in STATUS_LABELS else None
+        priority = int(query["priority"]) if query["priority"] in {"1", "2", "3", "4"} else None
+        created_to = _day_start(query["to"], timezone)
+        items, next_cursor = await tasks.list_tasks(
+            ctx,
+            status=TaskStatus(status) if status else None,
+            queue_id=_uuid(query["queue"]),
+            task_type_id=_uuid(query["type"]),
+            priority=priority,
+            created_from=_day_start(query["from"], timezone),
+            created_to=created_to + timedelta(days=1) if created_to else None,
+            text=query["q"] or None,
+            cursor=request.query_params.get("cursor") or None,
+            limit=PAGE_SIZE,
+        )
+        types, queues = await _catalog(ctx)
+        clients = await _client_names(ctx, {item.tenant_id for item in items})
+        return page(
+            request,
+            "tasks/list.html",
+            items=items,
+            next_cursor=next_cursor,
+            query=query,
+            filtered=any(query.values()),
+            filter_query={k: v for k, v in query.items() if v},
+            types={t.id: t for t in types},
+            queues=queues,
+            clients=clients,
+            statuses=list(STATUS_LABELS),
+            priorities=PRIORITY_LABELS,
+        )
+
+    @get("/new", operation_id="portalNewTask", guards=[requires_role(*CLIENTS)])
+    async def new_page(self, request: Request[Any, Any, Any], ctx: Ctx) -> Template:
+        chosen = request.query_params.get("type", "")
+        return await _submit_form(request, ctx, {"task_type": chosen}, {})
+
+    @post("/new", operation_id="portalSubmitTask", guards=[requires_role(*CLIENTS)], status_code=303)
+    async def submit(self, request: Request[Any, Any, Any]) -> Template | Redirect:
+        form = await read_form(request)
+        values = {name: value for name, value in form.items() if isinstance(value, str)}
+        locale, timezone = viewer_locale(request), viewer_timezone(request)
+
+        async def create(ctx: TenantContext) -> UUID:
+            task_type = await catalog.find_task_type(ctx, ctx.principal.tenant_id, text(form, "task_type"))
+            specs = task_type.fields if task_type else []
+            body = {
+                "taskType": text(form, "task_type"),
+                "payload": form_payload(specs, form, locale, timezone),
+                "queue": text(form, "queue") or None,
+                "priority": int(text(form, "priority")) if text(form, "priority").isdigit() else None,
+                "title": text(form, "title") or None,
+                "externalRef": text(form, "external_ref") or None,
+            }
+            return (await intake.create_task(ctx, decode(body, TaskCreate))).id
+
+        try:
+            task_id = await within(request, create)
+        except (InvalidInput, Conflict) as exc:
+            errors = refusal(exc, locale)
+
+            async def again(ctx: TenantContext) -> Template:
+                return await _submit_form(request, ctx, values, errors, status_code=422)
+
+            return await reading(request, again)
+        return see_other(f"/tasks/{task_id}", created="1")
+
+    @get("/{task_id:uuid}", operation_id="portalTask")
+    async def detail(self, request: Request[Any, Any, Any], ctx: Ctx, task_id: FromPath[UUID]) -> Template:
+        return await task_page(request, ctx, task_id, {}, "")
+
+    @post("/{task_id:uuid}/comments", operation_id="portalComment", status_code=303)
+    async def comment(self, request: Request[Any, Any, Any], task_id: FromPath[UUID]) -> Template | Redirect:
+        form = await read_form(request)
+        body = text(form, "body")
+        try:
+            if not body:
+                raise InvalidInput(errors=[FieldError("body", "required", "Write a message.")])
+            await within(request, lambda ctx: tasks.add_comment(ctx, task_id, body[:10000]))
+        except (InvalidInput, Conflict) as exc:
+            errors = refusal(exc, viewer_locale(request), {"body"})
+
+            async def again(ctx: TenantContext) -> Template:
+                return await task_page(request, ctx, task_id, errors, body, status_code=422)
+
+            return await reading(request, again)
+        return see_other(f"/tasks/{task_id}", sent="1")
+
+
+async def _client_names(ctx: TenantContext, tenant_ids: set[UUID]) -> dict[UUID, str]:
+    if not ctx.principal.is_provider:
+        return {}
+    names = {}
+    for tenant_id in tenant_ids:
+        names[tenant_id] = (await get_tenant(ctx, tenant_id)).name
+    return names
+
+
+async def _submit_form(
+    request: Request[Any, Any, Any],
+    ctx: TenantContext,
+    values: dict[str, str],
+    errors: dict[str, str],
+    status_code: int = 200,
+) -> Template:
+    tenant = await get_tenant(ctx, ctx.principal.tenant_id)
+    types, _ = await catalog.list_task_types(ctx, tenant_id=tenant.id, active=True, cursor=None, limit=200)
+    queues, _ = await catalog.list_queues(ctx, tenant_id=tenant.id, cursor=None, limit=200)
+    chosen = next(
+        (t for t in types if t.code == values.get("task_type")), types[0] if len(types) == 1 else None
+    )
+    locale = viewer_locale(request)
+    known = {"f_" + spec.key for spec in chosen.fields} | SUBMIT_FIELDS if chosen else SUBMIT_FIELDS
+    shown_errors = {k: v for k, v in errors.items() if k in known or k == FORM_LEVEL}
+    leftover = [v for k, v in errors.items() if k not in known and k != FORM_LEVEL]
+    if leftover:
+        shown_errors[FORM_LEVEL] = " ".join([shown_errors.get(FORM_LEVEL, ""), *leftover]).strip()
+    return page(
+        request,
+        "tasks/new.html",
+        status_code=status_code,
+        types=types,
+        queues=queues,
+        chosen=chosen,
+        inputs=field_inputs(chosen.fields, locale, tenant.currency, values, shown_errors) if chosen else [],
+        values=values,
+        errors=shown_errors,
+        priorities=PRIORITY_LABELS,
+    )
+
+
+async def task_page(
+    request: Request[Any, Any, Any],
+    ctx: TenantContext,
+    task_id: UUID,
+    errors: dict[str, str],
+    draft: str,
+    status_code: int = 200,
+) -> Template:
+    detail = await tasks.get_task_detail(ctx, task_id)
+    task = detail.task
+    task_type = await catalog.get_task_type(ctx, task.task_type_id)
+    queue = await catalog.get_queue(ctx, task.queue_id)
+    tenant = await get_tenant(ctx, task.tenant_id)
+    return page(
+        request,
+        "tasks/detail.html",
+        status_code=status_code,
+        task=task,
+        task_type=task_type,
+        queue=queue,
+        tenant=tenant,
+        values=shown_values(
+            task_type.fields, task.payload, viewer_locale(request), viewer_timezone(request), tenant.currency
+        ),
+        events=list(reversed(detail.events)),
+        comments=detail.comments,
+        sides=SIDE_LABELS,
+        open=task.status not in (TaskStatus.DONE, TaskStatus.CANCELLED),
+        errors=errors,
+        draft=draft,
+        created=request.query_params.get("created") == "1",
+        sent=request.query_params.get("sent") == "1",
+    )
