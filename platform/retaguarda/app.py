@@ -19,6 +19,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 import retaguarda
+from billing.controllers import ROUTES as BILLING_ROUTES
 from retaguarda import db
 from retaguarda.auth import PrincipalMiddleware
 from retaguarda.errors import ServiceUnavailable, exception_handlers, problem_responses
@@ -31,6 +32,7 @@ from retaguarda.work.csv_controllers import ROUTES as CSV_IMPORT_ROUTES
 from retaguarda.work.sla.controllers import ROUTES as SLA_ROUTES
 from retaguarda.work.webhook_controllers import ROUTES as WEBHOOK_ROUTES
 from staffing.controllers import ROUTES as STAFFING_ROUTES
+from staffing.planning.controllers import ROUTES as PLANNING_ROUTES
 from tenants.controllers import ROUTES as TENANT_ROUTES
 from tenants.resolver import resolve_principal
 
@@ -39,9 +41,11 @@ log = logging.getLogger("retaguarda.app")
 
 def load_job_modules() -> None:
     """Register every domain's jobs (the kernel's registry is filled by these imports)."""
+    import billing.tasks  # noqa: F401
     import retaguarda.work.service.csv_import
     import retaguarda.work.sla.tasks
     import retaguarda.work.tasks  # noqa: F401
+    import staffing.planning.tasks  # noqa: F401
     import tenants.tasks  # noqa: F401
 
 
@@ -158,10 +162,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
             health_ready,
             *TENANT_ROUTES,
             *STAFFING_ROUTES,
+            *PLANNING_ROUTES,
             *WORK_ROUTES,
             *WEBHOOK_ROUTES,
             *CSV_IMPORT_ROUTES,
             *SLA_ROUTES,
+            *BILLING_ROUTES,
             portal_router(),
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
         ],

@@ -40,6 +40,8 @@ class Scope(StrEnum):
     TASKS_WRITE = "tasks:write"
     STAFFING_READ = "staffing:read"
     STAFFING_WRITE = "staffing:write"
+    BILLING_READ = "billing:read"
+    BILLING_WRITE = "billing:write"
 
 
 _ALL_SCOPES = frozenset(Scope)

@@ -1,0 +1,46 @@
+"""A client's current period so far: time used against the retainer and the invoice it would make today."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from uuid import UUID
+
+from billing.rating.drafts import hours
+from billing.schemas import Consumption
+from billing.service.common import load_client, next_month, now, requested_client_id
+from billing.service.drafting import compute_draft
+from retaguarda.tenancy import TenantContext
+
+ZERO = Decimal(0)
+
+
+async def consumption(
+    ctx: TenantContext, tenant_id: UUID | None = None, at: datetime | None = None
+) -> Consumption:
+    """Rated as the invoice would rate it (same contract, rounding, surcharges), over time not yet
+    invoiced, from the start of the client's current month to ``at`` (now)."""
+    client = await load_client(ctx, requested_client_id(ctx, tenant_id))
+    at = at or now()
+    start = client.today(at).replace(day=1)
+    end = next_month(start)
+    computed = await compute_draft(ctx, client, start, end, None, [], until=at)
+    lines = computed.draft.lines
+    raw = sum((line.raw_seconds for line in lines if line.kind == "hours"), 0)
+    billed = sum((line.billed_seconds for line in lines if line.kind == "hours"), 0)
+    retainer = computed.terms.retainer
+    included = retainer.included_hours if retainer else None
+    return Consumption(
+        tenant_id=client.id,
+        period_start=start,
+        period_end=end,
+        currency=computed.draft.currency,
+        raw_hours=hours(raw),
+        billed_hours=hours(billed),
+        included_hours=included,
+        remaining_hours=max(ZERO, included - hours(billed)) if included is not None else None,
+        overage_hours=max(ZERO, hours(billed) - included) if included is not None else ZERO,
+        items=sum(int(line.quantity) for line in lines if line.kind == "items"),
+        estimated_total_minor=computed.draft.total_minor,
+        as_of=at,
+    )
