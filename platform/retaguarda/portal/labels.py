@@ -62,3 +62,77 @@ OPERATOR_STATUS_LABELS: dict[str, str] = {
     "away": N_("Away"),
     "offline": N_("Offline"),
 }
+
+SLA_STATE_LABELS: dict[str, str] = {
+    "running": N_("On track"),
+    "paused": N_("Paused"),
+    "warning": N_("At risk"),
+    "breached": N_("Breached"),
+    "met": N_("Met"),
+}
+
+NOTICE_LABELS: dict[str, str] = {
+    "sla_warning": N_("SLA warning"),
+    "sla_breached": N_("SLA breached"),
+}
+
+CLOCK_LABELS: dict[str, str] = {
+    "response": N_("First response"),
+    "resolution": N_("Resolution"),
+}
+
+GROUP_BY_LABELS: dict[str, str] = {
+    "priority": N_("Priority"),
+    "client": N_("Client"),
+    "queue": N_("Queue"),
+    "taskType": N_("Task type"),
+    "day": N_("Day"),
+    "week": N_("Week"),
+    "month": N_("Month"),
+}
+
+PLAN_STATUS_LABELS: dict[str, str] = {
+    "draft": N_("Draft"),
+    "approved": N_("Approved"),
+    "applied": N_("Applied"),
+    "cancelled": N_("Cancelled"),
+}
+
+PLAN_CHANGE_LABELS: dict[str, str] = {
+    "add": N_("Add to the pool"),
+    "remove": N_("Take out of the pool"),
+    "borrow": N_("Borrow from another pool"),
+}
+
+STAFFING_MODEL_LABELS: dict[str, str] = {
+    "workload": N_("Back office (workload)"),
+    "erlang_c": N_("Live contacts (Erlang C)"),
+}
+
+PLAN_EVENT_LABELS: dict[str, str] = {
+    "created": N_("Drafted"),
+    "updated": N_("Changed"),
+    "approved": N_("Approved"),
+    "applied": N_("Applied"),
+    "cancelled": N_("Cancelled"),
+}
+
+INVOICE_STATUS_LABELS: dict[str, str] = {
+    "draft": N_("Draft"),
+    "open": N_("Issued"),
+    "paid": N_("Paid"),
+    "void": N_("Void"),
+    "uncollectible": N_("Uncollectible"),
+}
+
+PAYMENT_LABELS: dict[str, str] = {
+    "not_due": N_("Not due yet"),
+    "due": N_("Due"),
+    "overdue": N_("Overdue"),
+    "failed": N_("Payment failed"),
+    "paid": N_("Paid"),
+    "partially_refunded": N_("Partially refunded"),
+    "refunded": N_("Refunded"),
+    "void": N_("Void"),
+    "uncollectible": N_("Uncollectible"),
+}

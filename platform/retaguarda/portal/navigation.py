@@ -1,9 +1,7 @@
 """Who sees which pages: the navigation of each role, and the role sets the page guards use.
 
-One table, so the menu and the guards cannot drift apart. Areas still to come plug in here: SLA attainment
-(``/sla``, clients and account managers), consumption and invoices (``/billing``, client admins, account
-managers, admins) and staffing plans (``/staffing``, account managers and admins) each add one entry below and
-their own module under ``portal/pages/``; their dashboard cards go into ``templates/home/_cards.html``.
+One table, so the menu and the guards cannot drift apart. Each area adds its entries below and its own
+module under ``portal/pages/``; dashboard cards go into ``templates/home/_cards.html``.
 """
 
 from __future__ import annotations
@@ -22,6 +20,15 @@ WORKERS = (Role.OPERATOR, Role.SUPERVISOR)
 FLOOR_LEADS = (Role.SUPERVISOR, Role.ADMIN)
 ACCOUNT_STAFF = (Role.ADMIN, Role.ACCOUNT_MANAGER)
 ROSTER_READERS = (Role.ADMIN, Role.ACCOUNT_MANAGER, Role.SUPERVISOR)
+# SLA: clients read their own attainment, provider staff every client they reach; account staff set policies.
+SLA_READERS = (*CLIENTS, Role.ADMIN, Role.ACCOUNT_MANAGER, Role.SUPERVISOR)
+NOTICE_READERS = (Role.ADMIN, Role.ACCOUNT_MANAGER, Role.SUPERVISOR, Role.OPERATOR)
+# Staffing plans: account staff plan, supervisors read.
+PLAN_READERS = ROSTER_READERS
+PLAN_WRITERS = ACCOUNT_STAFF
+# Billing: account staff bill, a client's admin reads its own consumption and invoices.
+BILLING_READERS = (Role.ADMIN, Role.ACCOUNT_MANAGER, Role.CLIENT_ADMIN)
+BILLING_WRITERS = ACCOUNT_STAFF
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +54,11 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("/catalog", N_("Task types and queues"), ACCOUNT_STAFF),
     NavItem("/tenants", N_("Clients and users"), ACCOUNT_STAFF),
     NavItem("/pools", N_("Pools and operators"), ROSTER_READERS),
+    NavItem("/staffing", N_("Staffing plans"), PLAN_READERS),
+    NavItem("/billing", N_("Billing"), BILLING_READERS),
+    NavItem("/sla/report", N_("SLA report"), SLA_READERS),
+    NavItem("/sla/policies", N_("SLA policies"), ACCOUNT_STAFF),
+    NavItem("/notifications", N_("Notifications"), NOTICE_READERS),
     NavItem("/settings/users", N_("Users"), CLIENT_ADMINS),
     NavItem("/settings/api-keys", N_("API keys"), CLIENT_ADMINS),
     NavItem("/settings/webhooks", N_("Webhooks"), CLIENTS),

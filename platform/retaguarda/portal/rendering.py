@@ -19,6 +19,7 @@ from retaguarda.i18n import (
     format_duration,
     format_money,
     format_number,
+    format_percent,
     gettext_for,
     negotiate_request_locale,
     ngettext_for,
@@ -26,15 +27,27 @@ from retaguarda.i18n import (
 )
 from retaguarda.i18n.catalogs import ROLE_LABELS
 from retaguarda.portal.labels import (
+    CLOCK_LABELS,
     DELIVERY_LABELS,
     EVENT_LABELS,
+    GROUP_BY_LABELS,
     IMPORT_LABELS,
+    INVOICE_STATUS_LABELS,
+    NOTICE_LABELS,
     OPERATOR_STATUS_LABELS,
+    PAYMENT_LABELS,
+    PLAN_CHANGE_LABELS,
+    PLAN_EVENT_LABELS,
+    PLAN_STATUS_LABELS,
     PRIORITY_LABELS,
+    SLA_STATE_LABELS,
+    STAFFING_MODEL_LABELS,
     STATUS_LABELS,
 )
-from retaguarda.portal.navigation import current_path_of, navigation_for
+from retaguarda.portal.navigation import NOTICE_READERS, current_path_of, navigation_for
+from retaguarda.tenancy import unit_of_work
 from retaguarda.work.fields import localized
+from retaguarda.work.sla.overview import unread_notifications
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -72,6 +85,19 @@ def formatters(locale: str, timezone: str) -> dict[str, Any]:
         "fmt_short": lambda value: format_datetime(value, timezone, locale, "short") if value else "",
         "fmt_duration": lambda value: format_duration(value, locale),
         "fmt_seconds": lambda seconds: format_duration(timedelta(seconds=seconds), locale),
+        "fmt_percent": lambda ratio, places=1: (
+            format_percent(Decimal(str(ratio)), locale, places) if ratio is not None else "—"
+        ),
+        "sla_state": lambda state: label(SLA_STATE_LABELS, state),
+        "notice_label": lambda kind: label(NOTICE_LABELS, kind),
+        "clock_label": lambda kind: label(CLOCK_LABELS, kind),
+        "group_label": lambda key: label(GROUP_BY_LABELS, key),
+        "plan_status": lambda status: label(PLAN_STATUS_LABELS, status),
+        "plan_event": lambda kind: label(PLAN_EVENT_LABELS, kind),
+        "invoice_status": lambda status: label(INVOICE_STATUS_LABELS, str(status)),
+        "payment_status": lambda status: label(PAYMENT_LABELS, str(status)),
+        "change_label": lambda kind: label(PLAN_CHANGE_LABELS, kind),
+        "model_label": lambda model: label(STAFFING_MODEL_LABELS, model),
         "status_label": lambda status: label(STATUS_LABELS, str(status)),
         "event_label": lambda kind: label(EVENT_LABELS, kind),
         "priority_label": lambda priority: label(PRIORITY_LABELS, priority),
@@ -81,6 +107,20 @@ def formatters(locale: str, timezone: str) -> dict[str, Any]:
         "operator_status": lambda status: label(OPERATOR_STATUS_LABELS, str(status)),
         "names": lambda texts, fallback="": localized(texts, locale, fallback),
     }
+
+
+async def count_unread_notices(request: Request[Any, Any, Any]) -> None:
+    """Before a signed-in provider person's page: how many notices are unread, for the header's link."""
+    principal = optional_principal(request)
+    if (
+        request.method != "GET"
+        or principal is None
+        or principal.via != "session"
+        or principal.role not in NOTICE_READERS
+    ):
+        return
+    async with unit_of_work(principal, write=False) as ctx:
+        request.state.unread_notices = await unread_notifications(ctx)
 
 
 def page(
@@ -105,6 +145,7 @@ def page(
             "current_url": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
             "csrf_token": principal.csrf_token if principal else context.pop("csrf_token", ""),
             "now": datetime.now(UTC),
+            "unread_notices": getattr(request.state, "unread_notices", None),
             "errors": {},
             "notice": None,
             "alert": None,

@@ -125,3 +125,56 @@ async def test_a_task_goes_from_the_clients_form_through_the_work_screen_and_bac
     await client.goto(task_url)
     await expect(client.locator(".page-head .badge")).to_have_text("Concluída")
     await expect(client.locator(".timeline")).to_contain_text("Concluída")
+
+
+async def test_account_manager_applies_a_plan_and_finalizes_an_invoice_and_the_client_sees_its_sla_met(
+    floor: Floor, server: str, browser: Browser
+) -> None:
+    from datetime import UTC, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from tests.billing.builders import add_contract, add_work
+    from tests.platform.portal.test_sla_pages import sla_policy
+    from tests.platform.portal.test_staffing_pages import seasonal_operator
+
+    world = floor.world
+    await sla_policy(floor)
+    seasonal = await seasonal_operator(floor)
+    await add_contract(await world.sign_in("admin"), world.client_a.id)
+    await add_work(floor, world.client_a.id, datetime.now(UTC) - timedelta(hours=3), 3600)
+    # The client's task is done well within its SLA.
+    task = (await floor.submit(await world.sign_in("a_member"), priority=2)).json()
+    operator = await world.sign_in("operator")
+    lease = (await operator.post("/api/v1/work/next")).json()
+    await operator.post(f"/api/v1/work/{task['id']}/complete", json={"fencingToken": lease["fencingToken"]})
+
+    # The account manager drafts a scaling plan, reads its effect, approves and applies it.
+    manager = await _signed_in(browser, server, world.people["account_manager"].email, "en-US")
+    await manager.goto(f"/staffing/plans/new?pool={floor.pool_id}")
+    starts = (datetime.now(ZoneInfo("America/Sao_Paulo")) + timedelta(days=2)).replace(hour=9, minute=0)
+    await manager.get_by_label("Name").fill("Year-end peak")
+    await manager.get_by_label("Starts").fill(starts.strftime("%Y-%m-%dT%H:%M"))
+    await manager.get_by_label("Ends").fill((starts + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M"))
+    await manager.locator("#kind_0").select_option("add")
+    await manager.locator("#operator_0").select_option(str(seasonal))
+    await manager.get_by_role("button", name="Create draft").click()
+    await expect(manager.get_by_role("heading", name="What if: the effect of this plan")).to_be_visible()
+    await expect(manager.locator("table.effect")).to_contain_text("Operator-hours scheduled")
+    await manager.get_by_role("button", name="Approve").click()
+    await expect(manager.locator("#plan-status")).to_have_text("Approved")
+    await manager.get_by_role("button", name="Apply to the roster").click()
+    await expect(manager.locator("#plan-status")).to_have_text("Applied")
+
+    # ... and drafts this month's invoice for client A, then finalizes it.
+    await manager.goto(f"/billing?client={world.client_a.id}")
+    await manager.get_by_role("button", name="Draft invoice").click()
+    await expect(manager.locator("#invoice-status")).to_have_text("Draft")
+    await manager.get_by_role("button", name="Finalize invoice").click()
+    await expect(manager.locator("#invoice-status")).to_have_text("Issued")
+
+    # The client sees its task done, both SLA clocks met.
+    client = await _signed_in(browser, server, world.people["a_member"].email, "pt-BR")
+    await client.goto(f"/tasks/{task['id']}")
+    await expect(client.locator(".page-head .badge")).to_have_text("Concluída")
+    await expect(client.locator(".clock.sla-met .badge")).to_have_count(2)
+    await expect(client.locator(".clock.sla-met .badge").first).to_have_text("Cumprido")

@@ -6,15 +6,19 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from litestar import Controller, Request, get
+from litestar import Controller, Request, get, post
 from litestar.params import FromPath
-from litestar.response import Template
+from litestar.response import Redirect, Template
 
 from retaguarda.auth import TenantKind, authenticated, requires_role
 from retaguarda.endpoints import CONTEXT, Ctx
+from retaguarda.errors import InvalidInput
+from retaguarda.portal.forms import read_form, see_other, text, within
 from retaguarda.portal.navigation import ACCOUNT_STAFF, ROSTER_READERS
 from retaguarda.portal.rendering import page
+from retaguarda.work.schemas import TaskTypeUpdate
 from retaguarda.work.service import catalog, overview
+from retaguarda.work.sla.policies import list_policies
 from staffing.service.operators import list_operators
 from staffing.service.pools import get_pool, list_pools
 from tenants.service.directory import get_tenant, list_members, list_tenants
@@ -39,9 +43,14 @@ class CatalogPages(Controller):
         )
         queues, _ = await catalog.list_queues(ctx, tenant_id=tenant_id, cursor=None, limit=LIMIT)
         pools, _ = await list_pools(ctx, cursor=None, limit=LIMIT)
+        policies, _ = await list_policies(ctx, tenant_id=tenant_id, cursor=None, limit=LIMIT)
+        notice = request.query_params.get("notice")
         return page(
             request,
             "account/catalog.html",
+            policies=policies,
+            policy_names={p.id: p.name for p in policies},
+            notice=notice if notice in {"policy", "policy_refused"} else None,
             clients=clients,
             client=client,
             client_names={c.id: c.name for c in clients},
@@ -49,6 +58,25 @@ class CatalogPages(Controller):
             queues=queues,
             pool_names={p.id: p.name for p in pools},
         )
+
+    @post("/types/{type_id:uuid}/sla", operation_id="portalAttachSlaPolicy", status_code=303)
+    async def attach_policy(self, request: Request[Any, Any, Any], type_id: FromPath[UUID]) -> Redirect:
+        """Attach a policy to a task type (or none): new tasks of the type start its clocks."""
+        form = await read_form(request)
+        raw = text(form, "sla_policy_id")
+        back = text(form, "client")
+        try:
+            policy_id = UUID(raw) if raw else None
+        except ValueError:
+            return see_other("/catalog", client=back, notice="policy_refused")
+        try:
+            await within(
+                request,
+                lambda ctx: catalog.update_task_type(ctx, type_id, TaskTypeUpdate(sla_policy_id=policy_id)),
+            )
+        except InvalidInput:
+            return see_other("/catalog", client=back, notice="policy_refused")
+        return see_other("/catalog", client=back, notice="policy")
 
 
 class TenantPages(Controller):

@@ -21,6 +21,7 @@ from retaguarda.portal.rendering import page, viewer_locale, viewer_timezone
 from retaguarda.tenancy import TenantContext
 from retaguarda.work.schemas import TimeCorrection
 from retaguarda.work.service import claims, overview, tasks, time
+from retaguarda.work.sla import overview as sla_overview
 from staffing.service.operators import list_operators
 from staffing.service.pools import get_pool, list_pools
 
@@ -77,7 +78,14 @@ class BoardPages(Controller):
 
 async def _panel_context(ctx: TenantContext, pool_id: UUID) -> dict[str, Any]:
     operators, _ = await list_operators(ctx, status=None, pool_id=pool_id, cursor=None, limit=200)
-    return {"board": await overview.pool_board(ctx, pool_id), "operators": operators}
+    board = await overview.pool_board(ctx, pool_id)
+    queue_ids = [line.queue_id for line in board.queues]
+    return {
+        "board": board,
+        "operators": operators,
+        "risk": await sla_overview.risk_counts(ctx, queue_ids=queue_ids),
+        "sla_risk": await sla_overview.tasks_at_risk(ctx, limit=10, queue_ids=queue_ids),
+    }
 
 
 class TimePages(Controller):

@@ -1,21 +1,78 @@
-"""The home page: each role lands where its work is."""
+"""The home page: each role lands where its work is; clients see their SLA attainment this month and the
+tasks closest to missing it."""
 
 from __future__ import annotations
 
+import calendar
+import time
+from datetime import date, datetime, timedelta
 from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from litestar import Controller, Request, get
 from litestar.response import Template
 
 from retaguarda.auth import Role, TenantKind, authenticated
 from retaguarda.endpoints import CONTEXT, Ctx
-from retaguarda.portal.rendering import page
+from retaguarda.i18n import format_date, gettext_for
+from retaguarda.portal.charts import Chart, DayShare, attainment_chart
+from retaguarda.portal.pages.billing import client_consumption
+from retaguarda.portal.rendering import page, viewer_locale
+from retaguarda.tenancy import TenantContext
 from retaguarda.work.service import overview
+from retaguarda.work.sla import overview as sla_overview
+from retaguarda.work.sla.reports import GroupBy, attainment_report
+from retaguarda.work.sla.schemas import AttainmentReport
 from tenants.schemas import TenantRead
 from tenants.service.directory import get_tenant, list_tenants
 
 # Roles whose work has a screen of its own: their dashboard leads there first.
 LANDINGS = {Role.OPERATOR: "/work", Role.SUPERVISOR: "/board"}
+# A month's attainment is read from every clock of the month. Where that is costly (a big client), it is
+# computed at most once a minute per client and language in a process: the card says "this month", not "this
+# second". A cheap one is always fresh.
+ATTAINMENT_TTL_S = 60.0
+ATTAINMENT_COSTLY_S = 0.05
+_attainment: dict[tuple[UUID, str, date], tuple[float, AttainmentReport]] = {}
+
+
+def month_of(today: date) -> tuple[date, date]:
+    first = today.replace(day=1)
+    return first, first + timedelta(days=calendar.monthrange(first.year, first.month)[1])
+
+
+async def month_attainment(ctx: TenantContext, tenant: TenantRead, locale: str) -> AttainmentReport:
+    first, after = month_of(datetime.now(ZoneInfo(tenant.timezone)).date())
+    key = (tenant.id, locale, first)
+    cached = _attainment.get(key)
+    if cached is not None and time.monotonic() - cached[0] < ATTAINMENT_TTL_S:
+        return cached[1]
+    started = time.monotonic()
+    report = await attainment_report(
+        ctx, date_from=first, date_to=after, group_by=GroupBy.DAY, tenant_id=tenant.id, locale=locale
+    )
+    if time.monotonic() - started > ATTAINMENT_COSTLY_S:
+        _attainment[key] = (time.monotonic(), report)
+    return report
+
+
+def attainment_days(report: AttainmentReport, first: date, after: date, locale: str) -> Chart:
+    _ = gettext_for(locale)
+    rows = {row.group: row for row in report.rows}
+    days = []
+    day = first
+    while day < after:
+        row = rows.get(day.isoformat())
+        met, breached = (row.resolution_met, row.resolution_breached) if row else (0, 0)
+        title = _("%(day)s: %(met)d met, %(breached)d breached") % {
+            "day": format_date(day, locale),
+            "met": met,
+            "breached": breached,
+        }
+        days.append(DayShare(met, breached, title))
+        day += timedelta(days=1)
+    return attainment_chart(days, _("Resolution clocks met and breached per day this month"))
 
 
 class HomePage(Controller):
@@ -30,13 +87,29 @@ class HomePage(Controller):
         clients: list[TenantRead] = []
         if principal.tenant_kind is TenantKind.PROVIDER:
             clients, _ = await list_tenants(ctx, kind=TenantKind.CLIENT, status=None, cursor=None, limit=200)
+        tenant = await get_tenant(ctx, principal.tenant_id)
+        cards: dict[str, Any] = {}
+        if principal.tenant_kind is TenantKind.CLIENT:
+            locale = viewer_locale(request)
+            report = await month_attainment(ctx, tenant, locale)
+            first, after = month_of(datetime.now(ZoneInfo(tenant.timezone)).date())
+            cards = {
+                "attainment": report,
+                "attainment_chart": attainment_days(report, first, after, locale),
+                "month_first": first,
+            }
+        if principal.role is Role.CLIENT_ADMIN:
+            cards["consumption"] = await client_consumption(ctx)
+        sla_risk = await sla_overview.tasks_at_risk(ctx, limit=8)
         return page(
             request,
             "home/dashboard.html",
-            tenant=await get_tenant(ctx, principal.tenant_id),
+            tenant=tenant,
             landing=LANDINGS.get(principal.role),
             clients={client.id: client.name for client in clients},
             backlog=await overview.backlog_by_status(ctx),
-            at_risk=await overview.tasks_at_risk(ctx, limit=8),
+            sla_risk=sla_risk,
+            at_risk=[] if sla_risk else await overview.tasks_at_risk(ctx, limit=8),
             activity=await overview.recent_activity(ctx, limit=10),
+            **cards,
         )

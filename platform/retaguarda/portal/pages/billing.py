@@ -1,0 +1,253 @@
+"""Billing: a client admin's consumption against the retainer and its invoices; the account staff's invoices
+to review (drafts), a period's draft on request, manual adjustments with a reason, finalize and void, and the
+contracts. Every figure comes from billing's own services; the invoice document is billing's rendering."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from babel import numbers as babel_numbers
+from babel.numbers import NumberFormatError
+from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+
+from billing import service as billing
+from billing.schemas import (
+    AdjustmentCreate,
+    Consumption,
+    InvoiceDetail,
+    InvoiceRun,
+    InvoiceStatus,
+)
+from retaguarda.auth import TenantKind, authenticated, requires_role
+from retaguarda.endpoints import CONTEXT, Ctx
+from retaguarda.errors import Conflict, DomainError, FieldError, InvalidInput
+from retaguarda.portal.forms import decode, read_form, reading, refusal, see_other, text, within
+from retaguarda.portal.navigation import BILLING_READERS, BILLING_WRITERS
+from retaguarda.portal.rendering import page, viewer_locale, viewer_timezone
+from retaguarda.tenancy import TenantContext
+from tenants.schemas import TenantRead
+from tenants.service.directory import list_tenants
+
+LIMIT = 200
+ADJUSTMENT_FIELDS = {"amount", "reason", "description"}
+NOTICES = {"drafted", "adjusted", "finalized", "voided"}
+
+
+def _uuid(value: str) -> UUID | None:
+    try:
+        return UUID(value) if value else None
+    except ValueError:
+        return None
+
+
+async def client_consumption(ctx: TenantContext, tenant_id: UUID | None = None) -> Consumption | None:
+    """The current period against the retainer, or None when the client has no contract to rate it."""
+    try:
+        return await billing.consumption(ctx, tenant_id)
+    except (InvalidInput, Conflict):
+        return None
+
+
+async def _clients(ctx: TenantContext) -> list[TenantRead]:
+    if ctx.principal.tenant_kind is not TenantKind.PROVIDER:
+        return []
+    clients, _ = await list_tenants(ctx, kind=TenantKind.CLIENT, status=None, cursor=None, limit=LIMIT)
+    return clients
+
+
+def _amount(raw: str, locale: str) -> str:
+    """An amount as typed in the viewer's locale (``-1.234,56``), as the plain decimal the API reads."""
+    try:
+        return format(babel_numbers.parse_decimal(raw, locale=locale, strict=True), "f")
+    except NumberFormatError:
+        return raw
+
+
+class BillingPages(Controller):
+    path = "/billing"
+    include_in_schema = False
+    guards = [authenticated, requires_role(*BILLING_READERS)]
+    dependencies = CONTEXT
+
+    @get("/", operation_id="portalBilling")
+    async def overview(self, request: Request[Any, Any, Any], ctx: Ctx) -> Template:
+        clients = await _clients(ctx)
+        client = next((c for c in clients if str(c.id) == request.query_params.get("client", "")), None)
+        status_raw = request.query_params.get("status", "draft" if clients else "")
+        status = InvoiceStatus(status_raw) if status_raw in set(InvoiceStatus) else None
+        invoices, _ = await billing.list_invoices(
+            ctx, tenant_id=client.id if client else None, status=status, cursor=None, limit=LIMIT
+        )
+        consumption = None
+        if not clients or client is not None:
+            consumption = await client_consumption(ctx, client.id if client else None)
+        today = datetime.now(ZoneInfo(viewer_timezone(request))).date()
+        notice = request.query_params.get("notice")
+        return page(
+            request,
+            "billing/overview.html",
+            clients=clients,
+            client=client,
+            client_names={c.id: c.name for c in clients},
+            status=status_raw,
+            statuses=[s.value for s in InvoiceStatus],
+            invoices=sorted(invoices, key=lambda i: i.period_start, reverse=True),
+            consumption=consumption,
+            can_bill=ctx.principal.role in BILLING_WRITERS,
+            month=today.strftime("%Y-%m"),
+            notice=notice if notice in NOTICES else None,
+            run_refused=request.query_params.get("error") == "run",
+        )
+
+    @post("/runs", operation_id="portalRunInvoice", status_code=303, guards=[requires_role(*BILLING_WRITERS)])
+    async def run(self, request: Request[Any, Any, Any]) -> Redirect:
+        form = await read_form(request)
+        client_id = text(form, "client")
+        body = {"tenantId": client_id or None, "month": text(form, "month")}
+        try:
+            draft = await within(request, lambda ctx: billing.run_period(ctx, decode(body, InvoiceRun)))
+        except (InvalidInput, Conflict):
+            return see_other("/billing", client=client_id, notice="", error="run")
+        return see_other(f"/billing/invoices/{draft.id}", notice="drafted")
+
+    @get("/invoices/{invoice_id:uuid}", operation_id="portalInvoice")
+    async def invoice(
+        self, request: Request[Any, Any, Any], ctx: Ctx, invoice_id: FromPath[UUID]
+    ) -> Template:
+        return await _invoice_page(request, ctx, invoice_id, {}, {})
+
+    @get("/invoices/{invoice_id:uuid}/document", operation_id="portalInvoiceDocument")
+    async def document(
+        self, request: Request[Any, Any, Any], ctx: Ctx, invoice_id: FromPath[UUID]
+    ) -> Response[str]:
+        html = await billing.render_invoice_html(ctx, invoice_id, viewer_locale(request))
+        return Response(html, media_type="text/html; charset=utf-8")
+
+    @post(
+        "/invoices/{invoice_id:uuid}/adjustments",
+        operation_id="portalAdjustInvoice",
+        status_code=303,
+        guards=[requires_role(*BILLING_WRITERS)],
+    )
+    async def adjust(
+        self, request: Request[Any, Any, Any], invoice_id: FromPath[UUID]
+    ) -> Template | Redirect:
+        form = await read_form(request)
+        values = {name: text(form, name) for name in ADJUSTMENT_FIELDS}
+        locale = viewer_locale(request)
+        try:
+            amount = _amount(values["amount"], locale)
+            errors = []
+            try:
+                Decimal(amount)
+            except ArithmeticError:
+                code = "required" if not values["amount"] else "invalid"
+                errors.append(FieldError("amount", code, "Enter an amount, negative for a credit."))
+            if errors:
+                raise InvalidInput(errors=errors)
+            body = {"amount": amount, "reason": values["reason"], "description": values["description"]}
+            await within(
+                request, lambda ctx: billing.add_adjustment(ctx, invoice_id, decode(body, AdjustmentCreate))
+            )
+        except (InvalidInput, Conflict) as exc:
+            shown = refusal(exc, locale, ADJUSTMENT_FIELDS)
+
+            async def again(ctx: TenantContext) -> Template:
+                return await _invoice_page(request, ctx, invoice_id, values, shown, status_code=422)
+
+            return await reading(request, again)
+        return see_other(f"/billing/invoices/{invoice_id}", notice="adjusted")
+
+    @post(
+        "/invoices/{invoice_id:uuid}/finalize",
+        operation_id="portalFinalizeInvoice",
+        status_code=303,
+        guards=[requires_role(*BILLING_WRITERS)],
+    )
+    async def finalize(
+        self, request: Request[Any, Any, Any], invoice_id: FromPath[UUID]
+    ) -> Template | Redirect:
+        try:
+            await within(request, lambda ctx: billing.finalize_invoice(ctx, invoice_id))
+        except (InvalidInput, Conflict) as exc:
+            return await _refused(request, invoice_id, exc)
+        return see_other(f"/billing/invoices/{invoice_id}", notice="finalized")
+
+    @post(
+        "/invoices/{invoice_id:uuid}/void",
+        operation_id="portalVoidInvoice",
+        status_code=303,
+        guards=[requires_role(*BILLING_WRITERS)],
+    )
+    async def void(self, request: Request[Any, Any, Any], invoice_id: FromPath[UUID]) -> Template | Redirect:
+        reason = text(await read_form(request), "void_reason")
+        try:
+            if not reason:
+                raise InvalidInput(
+                    errors=[FieldError("voidReason", "required", "Say why the invoice is void.")]
+                )
+            await within(request, lambda ctx: billing.void_invoice(ctx, invoice_id, reason[:500]))
+        except (InvalidInput, Conflict) as exc:
+            return await _refused(request, invoice_id, exc, {"void_reason"}, {"void_reason": reason})
+        return see_other(f"/billing/invoices/{invoice_id}", notice="voided")
+
+    @get("/contracts", operation_id="portalContracts")
+    async def contracts(self, request: Request[Any, Any, Any], ctx: Ctx) -> Template:
+        clients = await _clients(ctx)
+        client = next((c for c in clients if str(c.id) == request.query_params.get("client", "")), None)
+        items, _ = await billing.list_contracts(
+            ctx, tenant_id=client.id if client else None, cursor=None, limit=LIMIT
+        )
+        return page(
+            request,
+            "billing/contracts.html",
+            clients=clients,
+            client=client,
+            client_names={c.id: c.name for c in clients},
+            items=items,
+        )
+
+
+async def _refused(
+    request: Request[Any, Any, Any],
+    invoice_id: UUID,
+    exc: DomainError,
+    known: set[str] | None = None,
+    values: dict[str, str] | None = None,
+) -> Template:
+    errors = refusal(exc, viewer_locale(request), known or set())
+
+    async def again(ctx: TenantContext) -> Template:
+        return await _invoice_page(request, ctx, invoice_id, values or {}, errors, status_code=422)
+
+    return await reading(request, again)
+
+
+async def _invoice_page(
+    request: Request[Any, Any, Any],
+    ctx: TenantContext,
+    invoice_id: UUID,
+    values: dict[str, str],
+    errors: dict[str, str],
+    status_code: int = 200,
+) -> Template:
+    invoice: InvoiceDetail = await billing.get_invoice(ctx, invoice_id)
+    clients = await _clients(ctx)
+    notice = request.query_params.get("notice")
+    return page(
+        request,
+        "billing/invoice.html",
+        status_code=status_code,
+        invoice=invoice,
+        client_name=next((c.name for c in clients if c.id == invoice.tenant_id), ""),
+        can_bill=ctx.principal.role in BILLING_WRITERS,
+        values=values,
+        errors=errors,
+        notice=notice if notice in NOTICES else None,
+    )

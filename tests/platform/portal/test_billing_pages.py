@@ -1,0 +1,94 @@
+"""Billing in the portal: a client admin's consumption and invoices; the account manager drafts a month,
+adjusts it with a reason, finalizes and voids it; other clients' invoices do not exist."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import httpx
+
+from tests.billing.builders import add_contract, add_work
+from tests.platform.portal.support import csrf_of, field_error, text_of
+from tests.support.work import Floor
+
+RETAINER = {"retainer": {"includedHours": "10", "fee": "500.00", "overageRate": "120.00"}}
+
+
+def _form(session: httpx.AsyncClient, **values: str) -> dict[str, str]:
+    return {"csrf_token": csrf_of(session), **values}
+
+
+async def drafted_invoice(floor: Floor) -> tuple[httpx.AsyncClient, str]:
+    """A contract and an hour of work for client A this month, and the month's draft made on the page."""
+    world = floor.world
+    manager = await world.sign_in("account_manager")
+    await add_contract(manager, world.client_a.id, RETAINER)
+    await add_work(floor, world.client_a.id, datetime.now(UTC) - timedelta(hours=3), 3600)
+    month = (
+        datetime.now(UTC).astimezone(__import__("zoneinfo").ZoneInfo("America/Sao_Paulo")).strftime("%Y-%m")
+    )
+    drafted = await manager.post(
+        "/billing/runs", data=_form(manager, client=str(world.client_a.id), month=month)
+    )
+    assert drafted.status_code == 303, drafted.text
+    assert drafted.headers["location"].endswith("?notice=drafted")
+    return manager, drafted.headers["location"].split("?")[0]
+
+
+async def test_client_admin_sees_consumption_and_invoices(floor: Floor) -> None:
+    world = floor.world
+    manager = await world.sign_in("account_manager")
+    await add_contract(manager, world.client_a.id, RETAINER)
+    await add_work(floor, world.client_a.id, datetime.now(UTC) - timedelta(hours=3), 5400)
+    admin = await world.sign_in("a_admin")
+    page = await admin.get("/billing")
+    assert page.status_code == 200, page.text
+    assert 'id="consumption-title"' in page.text and "<progress" in page.text
+    assert re.search(r"1,5\b", text_of(page.text))  # hours billed so far, in Portuguese
+    home = await admin.get("/")
+    assert 'id="consumption-title"' in home.text
+    assert (await admin.get("/billing/contracts")).status_code == 200
+    for who in ("a_member", "supervisor", "operator"):
+        assert (await (await world.sign_in(who)).get("/billing")).status_code == 403, who
+
+
+async def test_account_manager_adjusts_finalizes_and_voids(floor: Floor) -> None:
+    manager, invoice_url = await drafted_invoice(floor)
+    page = await manager.get(invoice_url)
+    assert page.status_code == 200
+    assert "Finalize invoice" in page.text and 'class="document"' in page.text
+    document = await manager.get(f"{invoice_url}/document")
+    assert document.status_code == 200 and document.headers["content-type"].startswith("text/html")
+    wrong = await manager.post(f"{invoice_url}/adjustments", data=_form(manager, amount="ten", reason=""))
+    assert wrong.status_code == 422
+    assert field_error(wrong.text, "amount") is not None
+    no_reason = await manager.post(f"{invoice_url}/adjustments", data=_form(manager, amount="-50", reason=""))
+    assert no_reason.status_code == 422 and field_error(no_reason.text, "reason") is not None
+    adjusted = await manager.post(
+        f"{invoice_url}/adjustments",
+        data=_form(manager, amount="-50.00", reason="Goodwill credit", description="Credit"),
+    )
+    assert adjusted.headers["location"].endswith("notice=adjusted")
+    # A draft is the provider's until finalized: the client does not see it yet, nor acts on it.
+    a_admin = await floor.world.sign_in("a_admin")
+    assert (await a_admin.get(invoice_url)).status_code == 404
+    assert (await a_admin.post(f"{invoice_url}/finalize", data=_form(a_admin))).status_code == 403
+    assert (await (await floor.world.sign_in("b_admin")).get(invoice_url)).status_code == 404
+    token = csrf_of(manager)
+    manager.headers.pop("X-CSRF-Token")
+    assert (await manager.post(f"{invoice_url}/finalize", data={})).status_code == 403
+    manager.headers["X-CSRF-Token"] = token
+    finalized = await manager.post(f"{invoice_url}/finalize", data=_form(manager))
+    assert finalized.headers["location"].endswith("notice=finalized"), finalized.text
+    issued = text_of((await manager.get(finalized.headers["location"])).text)
+    assert "The invoice was finalized and issued." in issued and "Issued" in issued
+    assert "Finalize invoice" not in issued
+    client_view = await a_admin.get(invoice_url)
+    assert client_view.status_code == 200 and "Void invoice" not in client_view.text
+    unexplained = await manager.post(f"{invoice_url}/void", data=_form(manager, void_reason=""))
+    assert unexplained.status_code == 422 and field_error(unexplained.text, "void_reason")
+    voided = await manager.post(f"{invoice_url}/void", data=_form(manager, void_reason="Wrong period"))
+    assert voided.headers["location"].endswith("notice=voided")
+    listing = text_of((await manager.get("/billing?status=void")).text)
+    assert "Void" in listing and "Cliente A Ltda." in listing
