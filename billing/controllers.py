@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from litestar import Controller, Request, Response, delete, get, post
+from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from billing import service
@@ -212,4 +213,9 @@ async def stripe_webhook(request: Request[Any, Any, Any]) -> StripeWebhookAck:
     return StripeWebhookAck(received=True, duplicate=not new)
 
 
-ROUTES = [ContractController, InvoiceController, ConsumptionController, stripe_webhook]
+ROUTES: list[type[Controller] | HTTPRouteHandler] = [
+    ContractController,
+    InvoiceController,
+    ConsumptionController,
+    stripe_webhook,
+]
