@@ -11,6 +11,7 @@ from piccolo.columns.combination import WhereRaw
 from piccolo.custom_types import Combinable
 
 from retaguarda.auth import Role
+from retaguarda.db import is_postgres
 from retaguarda.errors import Conflict, NotFound
 from retaguarda.tenancy import TenantContext
 from retaguarda.wire import MAX_PAGE_SIZE, decode_cursor, encode_cursor
@@ -79,7 +80,10 @@ async def list_tasks(
         query = query.where(Task.created_at < created_to)
     if text:
         pattern = f"%{text.strip()}%"
-        query = query.where(Task.title.ilike(pattern) | Task.external_ref.ilike(pattern))
+        if is_postgres():
+            query = query.where(Task.title.ilike(pattern) | Task.external_ref.ilike(pattern))
+        else:  # SQLite's LIKE already ignores ASCII case (it has no ILIKE)
+            query = query.where(Task.title.like(pattern) | Task.external_ref.like(pattern))
     if cursor:
         created_at, row_id = decode_cursor(cursor)
         query = query.where(
