@@ -36,6 +36,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 OPERATORS = int(os.environ.get("BENCH_OPERATORS", "50"))
 TASKS = int(os.environ.get("BENCH_TASKS", "3000"))
+# Web processes serving the API (see serve()).
+WORKERS = int(os.environ.get("BENCH_WORKERS", "1"))
 os.environ.setdefault("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/retaguarda_bench")
 os.environ.setdefault("DATABASE_POOL_MAX", str(OPERATORS))
 os.environ.setdefault("SECRET_KEY", "bench")
@@ -84,12 +86,22 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def serve(port: int) -> subprocess.Popen[bytes]:
+def serve(port: int, workers: int = WORKERS) -> subprocess.Popen[bytes]:
+    """The app under uvicorn, in ``workers`` processes (as a deployment runs several web processes). They
+    share DATABASE_POOL_MAX connections out among themselves, so the API side holds as many connections in
+    total as the raw side's pool."""
+    pool_total = int(os.environ["DATABASE_POOL_MAX"])
     # Full mode in the server: REDIS_URL only switches the in-process job runner off; nothing connects to it.
-    env = {**os.environ, "REDIS_URL": "redis://127.0.0.1:6379/15", "PYTHONPATH": str(ROOT)}
+    env = {
+        **os.environ,
+        "REDIS_URL": "redis://127.0.0.1:6379/15",
+        "PYTHONPATH": str(ROOT),
+        "DATABASE_POOL_MAX": str(max(1, pool_total // workers)),
+    }
     command = [
         sys.executable, "-m", "uvicorn", "retaguarda.app:create_app", "--factory",
         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log",
+        "--workers", str(workers),
     ]  # fmt: skip
     return subprocess.Popen(command, cwd=ROOT, env=env)
 
@@ -121,10 +133,12 @@ async def queue_tasks(floor: Any, count: int) -> None:
         (world.client_b.id, floor.queue_b, floor.type_b),
     ]
     stamp = datetime.now(UTC)
+    # A multi-row INSERT binds every column of every row: stay under the protocol's 32,767 parameters.
+    batch_size = 30000 // len(Task.all_columns())
     async with transaction():
-        for start in range(0, count, 1000):
+        for start in range(0, count, batch_size):
             batch = []
-            for n in range(start, min(count, start + 1000)):
+            for n in range(start, min(count, start + batch_size)):
                 tenant_id, queue_id, type_id = places[n % 2]
                 batch.append(
                     Task(
@@ -143,18 +157,55 @@ async def queue_tasks(floor: Any, count: int) -> None:
             await Task.insert(*batch)
 
 
-async def signed_in(base_url: str, email: str) -> Any:
+class ApiClient:
+    """One simulated user's keep-alive connection to the server. aiohttp by default: the harness shares the
+    machine's cores with the server it measures, and httpx spends about three times its CPU per request
+    (BENCH_HTTP=httpx switches back, to compare)."""
+
+    def __init__(self, base_url: str, headers: dict[str, str]) -> None:
+        self.kind = os.environ.get("BENCH_HTTP", "aiohttp")
+        if self.kind == "httpx":
+            import httpx
+
+            self.httpx = httpx.AsyncClient(base_url=base_url, headers=headers)
+        else:
+            import aiohttp
+
+            self.aiohttp = aiohttp.ClientSession(
+                base_url=base_url, headers=headers, connector=aiohttp.TCPConnector(limit=1)
+            )
+
+    async def post(self, path: str, body: Any = None) -> tuple[int, bytes]:
+        if self.kind == "httpx":
+            response = await self.httpx.post(path, json=body)
+            return response.status_code, response.content
+        async with self.aiohttp.post(path, json=body) as reply:
+            return reply.status, await reply.read()
+
+    async def aclose(self) -> None:
+        if self.kind == "httpx":
+            await self.httpx.aclose()
+        else:
+            await self.aiohttp.close()
+
+
+async def signed_in(base_url: str, email: str) -> ApiClient:
+    """An operator signed in through the portal form; its session cookie and CSRF token ride on every call."""
     import httpx
 
+    from retaguarda.auth.tokens import csrf_token_for
+    from retaguarda.settings import get_settings
+    from tenants.resolver import SESSION_COOKIE
     from tests.support.world import PASSWORD, sign_in
 
-    client = httpx.AsyncClient(base_url=base_url, limits=httpx.Limits(max_connections=4))
-    response = await sign_in(client, email, PASSWORD)
-    assert response.status_code == 303, response.text
-    match = re.search(r'name="csrf-token" content="([^"]+)"', (await client.get("/")).text)
-    assert match
-    client.headers["X-CSRF-Token"] = match.group(1)
-    return client
+    async with httpx.AsyncClient(base_url=base_url) as client:
+        response = await sign_in(client, email, PASSWORD)
+        assert response.status_code == 303, response.text
+        session = client.cookies.get(SESSION_COOKIE)
+    assert session, "the sign-in set no session cookie"
+    # The session's CSRF token, derived as the server derives it (no dependency on a portal page's markup).
+    csrf = csrf_token_for(get_settings().security.secret_key, session)
+    return ApiClient(base_url, {"Cookie": f"{SESSION_COOKIE}={session}", "X-CSRF-Token": csrf})
 
 
 async def api_run(base_url: str, emails: list[str]) -> tuple[float, list[float], list[str]]:
@@ -162,22 +213,22 @@ async def api_run(base_url: str, emails: list[str]) -> tuple[float, list[float],
     latencies: list[float] = []
     completed: list[str] = []
 
-    async def operator(client: Any) -> None:
+    async def operator(client: ApiClient) -> None:
         while True:
             started = time.perf_counter()
-            claimed = await client.post("/api/v1/work/next")
+            status, body = await client.post("/api/v1/work/next")
             latencies.append(time.perf_counter() - started)
-            if claimed.status_code == 204:
+            if status == 204:
                 return
-            assert claimed.status_code == 200, claimed.text
-            lease = claimed.json()
+            assert status == 200, body
+            lease = json.loads(body)
             task_id = lease["task"]["id"]
             started = time.perf_counter()
-            done = await client.post(
-                f"/api/v1/work/{task_id}/complete", json={"fencingToken": lease["fencingToken"]}
+            status, body = await client.post(
+                f"/api/v1/work/{task_id}/complete", {"fencingToken": lease["fencingToken"]}
             )
             latencies.append(time.perf_counter() - started)
-            if done.status_code == 204:
+            if status == 204:
                 completed.append(task_id)
 
     started = time.perf_counter()

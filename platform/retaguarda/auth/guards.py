@@ -1,8 +1,12 @@
-"""Route guards: ``(connection, handler) -> None``, raising a domain error when the rule is not met."""
+"""Route guards: ``(connection, handler) -> None``, raising a domain error when the rule is not met.
+
+Guards are coroutine functions although none awaits anything: Litestar runs a plain-function guard in its
+thread pool, a thread hop per guard on every request (and, with the event loop busy, a wait for the GIL);
+a coroutine it simply awaits."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from litestar.connection import ASGIConnection
@@ -12,7 +16,7 @@ from retaguarda.auth.middleware import PRINCIPAL_SCOPE_KEY
 from retaguarda.auth.principal import Principal, Role, Scope
 from retaguarda.errors import Forbidden, NotAuthenticated
 
-Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]
+Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], Awaitable[None]]
 
 
 def optional_principal(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal | None:
@@ -27,11 +31,11 @@ def current_principal(connection: ASGIConnection[Any, Any, Any, Any]) -> Princip
     return principal
 
 
-def authenticated(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+async def authenticated(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
     current_principal(connection)
 
 
-def provider_staff(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+async def provider_staff(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
     if not current_principal(connection).is_provider:
         raise Forbidden()
 
@@ -39,7 +43,7 @@ def provider_staff(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteH
 def requires_role(*roles: Role) -> Guard:
     allowed = frozenset(roles)
 
-    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         if current_principal(connection).role not in allowed:
             raise Forbidden()
 
@@ -47,7 +51,7 @@ def requires_role(*roles: Role) -> Guard:
 
 
 def requires_scope(scope: Scope) -> Guard:
-    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         if scope not in current_principal(connection).scopes:
             raise Forbidden(f"This needs the scope '{scope.value}'.")
 

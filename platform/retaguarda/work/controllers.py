@@ -233,7 +233,9 @@ class WorkController(Controller):
 
     path = "/api/v1/work"
     tags = ["Work"]
-    guards = [authenticated, provider_staff, requires_scope(Scope.TASKS_WRITE)]
+    # provider_staff answers 401 to an anonymous call itself; a separate `authenticated` would only cost
+    # Litestar another copy of the handler per request (it copies it for each guard it runs).
+    guards = [provider_staff, requires_scope(Scope.TASKS_WRITE)]
     dependencies = CONTEXT
 
     @post(

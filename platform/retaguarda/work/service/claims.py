@@ -13,17 +13,25 @@ expired, or a supervisor reassigned the task) changes nothing and answers 409.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 from uuid import UUID, uuid4
 
-from retaguarda.db import is_postgres
+from retaguarda.db import dollar_placeholders, is_postgres, pg_fetch
 from retaguarda.errors import Conflict, FieldError, Forbidden, InvalidInput
 from retaguarda.i18n import N_
 from retaguarda.settings import get_settings
 from retaguarda.tenancy import TenantContext
 from retaguarda.work.schemas import Lease, TaskStatus
-from retaguarda.work.service.common import now, positional, record_event, task_read
+from retaguarda.work.service.common import (
+    now,
+    outbox_written,
+    positional,
+    record_event,
+    task_read,
+)
 from retaguarda.work.service.tasks import get_task_row
 from retaguarda.work.service.time import close_open_entry, open_entry
 from retaguarda.work.sla.service import pause_task_clocks
@@ -62,6 +70,43 @@ RETURNING *
 # Serialises one operator's own concurrent claims, so two of them cannot both see capacity left.
 LOCK_OPERATOR_SQL = "SELECT id FROM operator WHERE id = {} FOR UPDATE"
 
+# Postgres, the claim in two round trips. First the caller's operator record, found and locked by one
+# statement: the lock must be taken by a statement of its own, before the claim's, because a statement sees
+# the data as of its start; the claim that follows then counts the holds of every claim committed by whoever
+# held the lock before (a lock taken inside the claim's statement would count them as of before the wait).
+OPERATOR_FOR_CLAIM_SQL = "SELECT id FROM operator WHERE user_id = $1 LIMIT 1 FOR UPDATE"
+# Then the claim itself (CLAIM_SQL, the one place that says what a claim sets) with its time entry, its
+# `claimed` event and that event's outbox row, written by the same statement: nothing is written unless a
+# task was claimed, and all of it commits or none.
+CLAIM_AND_RECORD_SQL = dollar_placeholders(
+    "WITH claimed AS ("  # noqa: S608 - composed once from constants: CLAIM_SQL and the text below
+    + CLAIM_SQL.replace("{lock}", "FOR UPDATE SKIP LOCKED")
+    + """), entry AS (
+    INSERT INTO time_entry (id, tenant_id, task_id, operator_id, started_at)
+    SELECT {entry}::uuid, tenant_id, id, {op}::uuid, {now}::timestamptz FROM claimed
+), event AS (
+    INSERT INTO task_event (id, tenant_id, task_id, kind, at, actor_user_id, operator_id, fencing_token)
+    SELECT {event}::uuid, tenant_id, id, 'claimed', {now}::timestamptz, {actor}::uuid, {op}::uuid,
+           fencing_token
+    FROM claimed
+), outbox AS (
+    INSERT INTO kernel_outbox (id, tenant_id, job, args, available_at)
+    SELECT {job}::uuid, tenant_id, 'work.task_event',
+           json_build_object('task_id', id::text, 'event', 'task.claimed', 'event_id', {event}::text),
+           {now}::timestamptz
+    FROM claimed
+)
+SELECT * FROM claimed
+""",
+    "op",
+    "lease",
+    "now",
+    "entry",
+    "event",
+    "actor",
+    "job",
+)
+
 
 class LeaseLost(Conflict):
     code = "lease_lost"
@@ -72,14 +117,19 @@ def lease_duration() -> timedelta:
     return timedelta(seconds=get_settings().work.lease_s)
 
 
-async def current_operator(ctx: TenantContext) -> UUID:
-    """The caller's operator id; a provider user without an operator record may not work tasks."""
+def _provider_user(ctx: TenantContext) -> UUID:
+    """The caller's user id; only provider staff work tasks."""
     principal = ctx.principal
     if principal.user_id is None or not principal.is_provider:
         raise Forbidden("Only operators work tasks.")
-    # One indexed lookup: this runs on every call of the operator's loop (the roster's richer read, with
-    # skills, is not needed here).
-    operator = await ctx.select(Operator, Operator.id).where(Operator.user_id == principal.user_id).first()
+    return principal.user_id
+
+
+async def current_operator(ctx: TenantContext) -> UUID:
+    """The caller's operator id; a provider user without an operator record may not work tasks."""
+    user_id = _provider_user(ctx)
+    # One indexed lookup (the roster's richer read, with skills, is not needed here).
+    operator = await ctx.select(Operator, Operator.id).where(Operator.user_id == user_id).first()
     if operator is None:
         raise Forbidden("You are not set up as an operator.")
     operator_id: UUID = operator["id"]
@@ -93,18 +143,13 @@ def _lease(row: dict[str, Any]) -> Lease:
 
 
 async def claim_next_task(ctx: TenantContext) -> Lease | None:
+    if is_postgres():
+        return await _claim_next_task_pg(ctx)
     operator_id = await current_operator(ctx)
     stamp = now()
-    postgres = is_postgres()
-    if postgres:
-        await Operator.raw(LOCK_OPERATOR_SQL, operator_id)  # scope: the caller's own operator row
-    sql, args = positional(
-        CLAIM_SQL,
-        op=operator_id,
-        lease=stamp + lease_duration(),
-        now=stamp,
-        lock="FOR UPDATE SKIP LOCKED" if postgres else "",
-    )
+    # SQLite: the writing transaction holds the database's single write lock, so the claim and the writes
+    # after it are never interleaved with another claim.
+    sql, args = positional(CLAIM_SQL, op=operator_id, lease=stamp + lease_duration(), now=stamp, lock="")
     rows = await Task.raw(sql, *args)  # scope: the operator's pools decide which clients' tasks it may take
     if not rows:
         return None
@@ -121,6 +166,32 @@ async def claim_next_task(ctx: TenantContext) -> Lease | None:
         publish="task.claimed",
     )
     return _lease(row)
+
+
+async def _claim_next_task_pg(ctx: TenantContext) -> Lease | None:
+    """The claim in two statements (see OPERATOR_FOR_CLAIM_SQL and CLAIM_AND_RECORD_SQL)."""
+    user_id = _provider_user(ctx)
+    # scope: the caller's own operator record, by the principal's user id
+    found = await pg_fetch(OPERATOR_FOR_CLAIM_SQL, user_id)
+    if not found:
+        raise Forbidden("You are not set up as an operator.")
+    operator_id = found[0]["id"]
+    stamp = now()
+    # scope: the operator's pools decide which clients' tasks it may take
+    rows = await pg_fetch(
+        CLAIM_AND_RECORD_SQL,
+        operator_id,
+        stamp + lease_duration(),
+        stamp,
+        uuid4(),
+        uuid4(),
+        user_id,
+        uuid4(),
+    )
+    if not rows:
+        return None
+    outbox_written()
+    return _lease(rows[0])
 
 
 def _holder_condition(task_id: UUID, operator_id: UUID, fencing_token: int, stamp: datetime) -> Any:
@@ -152,9 +223,102 @@ async def _transition(
     return changed[0], operator_id, stamp
 
 
+@dataclass(frozen=True, slots=True)
+class Handover:
+    """What a transition that ends the caller's hold leaves behind: the holder's running time entry closed,
+    and a history event (``kind``) published to the client's webhooks as ``publish``."""
+
+    kind: str
+    publish: str
+
+
+# Postgres: a fenced transition and what it leaves behind in one statement. The holder is the caller's
+# operator record; the task changes only while that holder still holds it (token, live lease) and the caller
+# may reach its tenant ($5 NULL: every tenant); the rest is written only when the task changed. {set} and
+# {handover} are filled per transition (see _held_write_sql), the $n numbers are fixed.
+HELD_WRITE_SQL = """
+WITH holder AS (
+    SELECT id FROM operator WHERE user_id = $1 LIMIT 1
+), changed AS (
+    UPDATE task SET {set}, updated_at = $4
+    WHERE id = $2 AND assignee_id = (SELECT id FROM holder) AND fencing_token = $3
+      AND status = 'claimed' AND lease_expires_at > $4
+      AND ($5::uuid[] IS NULL OR tenant_id = ANY($5::uuid[]))
+    RETURNING *
+){handover}
+SELECT changed.*, (SELECT id FROM holder) AS holder_id FROM changed
+"""
+HANDOVER_SQL = """
+, closed AS (
+    UPDATE time_entry
+    SET ended_at = GREATEST($4, started_at),
+        seconds = CAST(EXTRACT(EPOCH FROM (GREATEST($4, started_at) - started_at)) AS INTEGER)
+    WHERE task_id = $2 AND operator_id = (SELECT id FROM holder) AND ended_at IS NULL
+      AND EXISTS (SELECT 1 FROM changed)
+), event AS (
+    INSERT INTO task_event (id, tenant_id, task_id, kind, at, actor_user_id, operator_id, fencing_token)
+    SELECT $6::uuid, tenant_id, id, $8::text, $4, $7::uuid, (SELECT id FROM holder), $3 FROM changed
+), outbox AS (
+    INSERT INTO kernel_outbox (id, tenant_id, job, args, available_at)
+    SELECT $9::uuid, tenant_id, 'work.task_event',
+           json_build_object('task_id', id::text, 'event', $10::text, 'event_id', $6::text), $4
+    FROM changed
+)"""
+
+
+@lru_cache(maxsize=32)
+def _held_write_sql(columns: tuple[str, ...], handover: bool) -> str:
+    """The statement for one shape of transition (a handful exist; each is prepared once per connection)."""
+    first = 11 if handover else 6
+    assignments = ", ".join(f'"{name}" = ${first + n}' for n, name in enumerate(columns))
+    return HELD_WRITE_SQL.format(set=assignments, handover=HANDOVER_SQL if handover else "")
+
+
+async def _held_write(
+    ctx: TenantContext,
+    task_id: UUID,
+    fencing_token: int,
+    values: dict[Any, Any],
+    handover: Handover | None = None,
+) -> dict[str, Any]:
+    """Change a task the caller holds (``values`` by Piccolo column) and, with ``handover``, close the
+    holder's time entry and record and publish the event. On Postgres all of it is one statement; elsewhere
+    it is _transition followed by the writes it leaves behind, in the same transaction."""
+    if not is_postgres():
+        row, operator_id, stamp = await _transition(ctx, task_id, fencing_token, values)
+        if handover is not None:
+            await close_open_entry(row["id"], operator_id, stamp)
+            await record_event(
+                row["tenant_id"],
+                task_id,
+                handover.kind,
+                at=stamp,
+                actor_user_id=ctx.principal.user_id,
+                operator_id=operator_id,
+                fencing_token=fencing_token,
+                publish=handover.publish,
+            )
+        return row
+    user_id = _provider_user(ctx)
+    reachable = ctx.reachable
+    columns = tuple(column._meta.db_column_name for column in values)
+    args: list[Any] = [user_id, task_id, fencing_token, now(), None if reachable is None else list(reachable)]
+    if handover is not None:
+        args += [uuid4(), user_id, handover.kind, uuid4(), handover.publish]
+    # scope: the tenant condition is in the statement ($5, the caller's reachable tenants)
+    rows = await pg_fetch(_held_write_sql(columns, handover is not None), *args, *values.values())
+    if not rows:
+        await current_operator(ctx)  # Forbidden for a caller with no operator record
+        await get_task_row(ctx, task_id)  # NotFound when unreachable
+        raise LeaseLost()
+    if handover is not None:
+        outbox_written()
+    return dict(rows[0])
+
+
 async def heartbeat(ctx: TenantContext, task_id: UUID, fencing_token: int) -> Lease:
     stamp = now()
-    row, _, _ = await _transition(
+    row = await _held_write(
         ctx,
         task_id,
         fencing_token,
@@ -165,7 +329,7 @@ async def heartbeat(ctx: TenantContext, task_id: UUID, fencing_token: int) -> Le
 
 async def release(ctx: TenantContext, task_id: UUID, fencing_token: int) -> None:
     """Hand a task back to the queue unfinished."""
-    row, operator_id, stamp = await _transition(
+    await _held_write(
         ctx,
         task_id,
         fencing_token,
@@ -174,17 +338,7 @@ async def release(ctx: TenantContext, task_id: UUID, fencing_token: int) -> None
             Task.assignee_id: None,
             Task.lease_expires_at: None,
         },
-    )
-    await close_open_entry(row["id"], operator_id, stamp)
-    await record_event(
-        row["tenant_id"],
-        task_id,
-        "released",
-        at=stamp,
-        actor_user_id=ctx.principal.user_id,
-        operator_id=operator_id,
-        fencing_token=fencing_token,
-        publish="task.released",
+        Handover("released", "task.released"),
     )
 
 
@@ -229,7 +383,7 @@ async def ask_client(ctx: TenantContext, task_id: UUID, fencing_token: int, ques
 
 
 async def complete(ctx: TenantContext, task_id: UUID, fencing_token: int) -> None:
-    row, operator_id, stamp = await _transition(
+    await _held_write(
         ctx,
         task_id,
         fencing_token,
@@ -238,17 +392,7 @@ async def complete(ctx: TenantContext, task_id: UUID, fencing_token: int) -> Non
             Task.lease_expires_at: None,
             Task.completed_at: now(),
         },
-    )
-    await close_open_entry(row["id"], operator_id, stamp)
-    await record_event(
-        row["tenant_id"],
-        task_id,
-        "completed",
-        at=stamp,
-        actor_user_id=ctx.principal.user_id,
-        operator_id=operator_id,
-        fencing_token=fencing_token,
-        publish="task.completed",
+        Handover("completed", "task.completed"),
     )
 
 

@@ -7,7 +7,9 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
+from retaguarda import jobs
 from retaguarda.auth import TenantKind
+from retaguarda.db import after_commit, is_postgres, pg_fetch
 from retaguarda.errors import FieldError, InvalidInput
 from retaguarda.jobs import enqueue
 from retaguarda.tenancy import TenantContext
@@ -51,6 +53,26 @@ async def record_event(
     event also goes to the client's webhooks: the job names this history row, so each occurrence becomes
     exactly one message however often the job runs."""
     event_id = uuid4()
+    if publish is not None and is_postgres():
+        # The event and its outbox row in one round trip (the same rows enqueue() would write); the caller
+        # scoped the task.
+        await pg_fetch(
+            EVENT_AND_OUTBOX_SQL,
+            event_id,
+            tenant_id,
+            task_id,
+            kind,
+            at or now(),
+            actor_user_id,
+            operator_id,
+            fencing_token,
+            json.dumps(data or {}),
+            uuid4(),
+            outbox_args(task_id, publish, event_id),
+            now(),
+        )
+        outbox_written()
+        return event_id
     await TaskEvent.insert(  # scope: the caller scoped the task
         TaskEvent(
             id=event_id,
@@ -73,6 +95,32 @@ async def record_event(
             event_id=str(event_id),
         )
     return event_id
+
+
+# Postgres: a task event and the outbox row publishing it to the client's webhooks (the job
+# `work.task_event`, as enqueue() would write it), in one statement. $10.. are the outbox row's.
+EVENT_AND_OUTBOX_SQL = """
+WITH event AS (
+    INSERT INTO task_event (id, tenant_id, task_id, kind, at, actor_user_id, operator_id, fencing_token, data)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+)
+INSERT INTO kernel_outbox (id, tenant_id, job, args, available_at)
+VALUES ($10, $2, 'work.task_event', $11, $12)
+"""
+
+
+def outbox_args(task_id: UUID | str, publish: str, event_id: UUID | str) -> str:
+    """The outbox arguments of a published task event, as enqueue() stores them (JSON text)."""
+    return json.dumps({"task_id": str(task_id), "event": publish, "event_id": str(event_id)})
+
+
+def outbox_written() -> None:
+    """After an outbox row written in SQL rather than through enqueue(): wake the in-process job runner once
+    the transaction commits, as enqueue() does (full mode has none; arq's relay polls)."""
+    # enqueue()'s own hook, read where enqueue() reads it (the kernel has no public name for it yet).
+    wake = jobs._wake
+    if wake is not None:
+        after_commit(wake)
 
 
 def task_read(row: dict[str, Any]) -> TaskRead:

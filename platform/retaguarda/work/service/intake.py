@@ -5,19 +5,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 from uuid import UUID, uuid4
 
 import msgspec
+from piccolo.table import Table
 
+from retaguarda.db import is_postgres, pg_fetch
 from retaguarda.errors import Conflict, FieldError, InvalidInput
 from retaguarda.tenancy import TenantContext
 from retaguarda.work.fields import validate_payload
 from retaguarda.work.schemas import TaskCreate, TaskRead, TaskTypeRead
+from retaguarda.work.service.catalog import _type_read as type_read
 from retaguarda.work.service.catalog import find_queue, find_task_type
-from retaguarda.work.service.common import now, owning_tenant, record_event, task_read
+from retaguarda.work.service.common import now, outbox_written, owning_tenant, record_event, task_read
 from retaguarda.work.sla.service import clocks_for_new_task, task_sla
-from retaguarda.work.tables import Task
+from retaguarda.work.tables import Queue, Task, TaskType
 from tenants.tables import Tenant
 
 DEFAULT_QUEUE = "default"
@@ -155,15 +159,17 @@ async def prepare_task(
 
 async def create_task(ctx: TenantContext, data: TaskCreate) -> TaskRead:
     tenant_id = owning_tenant(ctx, data.tenant_id)
-    task = await prepare_task(ctx, tenant_id, data, currency=await _tenant_currency(ctx, tenant_id))
-    if data.external_ref and await ctx.exists(Task).where(
-        (Task.tenant_id == tenant_id) & (Task.external_ref == data.external_ref)
-    ):
-        raise Conflict(
-            errors=[FieldError("externalRef", "taken", "A task with this external reference exists.")]
-        )
-    await ctx.insert(task.to_row())
-    await task_created(task, ctx.principal.user_id)
+    if is_postgres():
+        task = await _prepare_task_pg(ctx, tenant_id, data)
+        await _store_task_pg(ctx, task)
+    else:
+        task = await prepare_task(ctx, tenant_id, data, currency=await _tenant_currency(ctx, tenant_id))
+        if data.external_ref and await ctx.exists(Task).where(
+            (Task.tenant_id == tenant_id) & (Task.external_ref == data.external_ref)
+        ):
+            raise _external_ref_taken()
+        await ctx.insert(task.to_row())
+        await task_created(task, ctx.principal.user_id)
     # The stored row is exactly these values: no need to read it back.
     stored = {**UNCLAIMED, **NO_CLOCKS, **task.columns()}
     return msgspec.structs.replace(task_read(stored), sla=await task_sla(stored))
@@ -179,3 +185,105 @@ async def task_created(task: NewTask, actor_user_id: UUID | None) -> None:
         actor_user_id=actor_user_id,
         publish="task.created",
     )
+
+
+def _external_ref_taken() -> Conflict:
+    return Conflict(
+        errors=[FieldError("externalRef", "taken", "A task with this external reference exists.")]
+    )
+
+
+def _aliased(table: type[Table], alias: str) -> str:
+    return ", ".join(
+        f'{alias}."{column._meta.db_column_name}" AS "{alias}.{column._meta.name}"'
+        for column in table._meta.columns
+    )
+
+
+# Postgres: what intake needs to know before validating, in one round trip: the tenant's currency, the task
+# type by code and the queue by code (NULL columns when either is missing: prepare_task then looks again and
+# reports the error as usual).
+INTAKE_LOOKUP_SQL = f"""
+SELECT t.currency AS "currency", {_aliased(TaskType, "tt")}, {_aliased(Queue, "q")}
+FROM tenant t
+LEFT JOIN task_type tt ON tt.tenant_id = t.id AND tt.code = $2
+LEFT JOIN work_queue q ON q.tenant_id = t.id AND q.code = $3
+WHERE t.id = $1
+"""  # noqa: S608 - the column lists come from the table definitions, not from input
+
+
+def _part(row: Any, alias: str) -> dict[str, Any] | None:
+    prefix = alias + "."
+    part = {key[len(prefix) :]: value for key, value in row.items() if key.startswith(prefix)}
+    return part if part["id"] is not None else None
+
+
+async def _prepare_task_pg(ctx: TenantContext, tenant_id: UUID, data: TaskCreate) -> NewTask:
+    queue_code = data.queue or DEFAULT_QUEUE
+    # scope: tenant_id is owning_tenant()'s, which the caller may reach
+    found = await pg_fetch(INTAKE_LOOKUP_SQL, tenant_id, data.task_type, queue_code)
+    row = found[0] if found else None
+    types: dict[str, TaskTypeRead] = {}
+    queues: dict[str, dict[str, Any]] = {}
+    if row is not None and (task_type := _part(row, "tt")) is not None:
+        types[data.task_type] = type_read(task_type)
+    if row is not None and (queue := _part(row, "q")) is not None:
+        queues[queue_code] = queue
+    currency = str(row["currency"]) if row is not None else "USD"
+    return await prepare_task(ctx, tenant_id, data, currency=currency, types=types, queues=queues)
+
+
+# Postgres: the intake insert. A new task (its columns are NewTask.columns(): the one place that says what a
+# new task stores), its `created` event and that event's outbox row, in one statement. A taken external
+# reference inserts nothing (ON CONFLICT on the partial unique index), so the answer is a 409, not an aborted
+# transaction; this also settles two concurrent submissions of one reference.
+INTAKE_INSERT_SQL = """
+WITH created AS (
+    INSERT INTO task ({columns}) VALUES ({values})
+    ON CONFLICT (tenant_id, external_ref) WHERE external_ref IS NOT NULL DO NOTHING
+    RETURNING id, tenant_id
+), event AS (
+    INSERT INTO task_event (id, tenant_id, task_id, kind, at, actor_user_id)
+    SELECT $1::uuid, tenant_id, id, 'created', $2::timestamptz, $3::uuid FROM created
+), outbox AS (
+    INSERT INTO kernel_outbox (id, tenant_id, job, args, available_at)
+    SELECT $4::uuid, tenant_id, 'work.task_event',
+           json_build_object('task_id', id::text, 'event', 'task.created', 'event_id', $1::text),
+           $5::timestamptz
+    FROM created
+)
+SELECT id FROM created
+"""
+INTAKE_INSERT_FIRST_VALUE = 6
+
+
+@lru_cache(maxsize=8)
+def _intake_insert(columns: tuple[str, ...]) -> str:
+    """The statement for one set of task columns (one per shape: with or without SLA clocks)."""
+    numbers = range(INTAKE_INSERT_FIRST_VALUE, INTAKE_INSERT_FIRST_VALUE + len(columns))
+    return INTAKE_INSERT_SQL.format(
+        columns=", ".join(f'"{name}"' for name in columns), values=", ".join(f"${n}" for n in numbers)
+    )
+
+
+def _sql_value(value: Any) -> Any:
+    # JSON columns take JSON text (asyncpg's default json codec).
+    return msgspec.json.encode(value).decode() if isinstance(value, dict | list) else value
+
+
+async def _store_task_pg(ctx: TenantContext, task: NewTask) -> None:
+    ctx.require(task.tenant_id)
+    columns = task.columns()
+    # scope: the task's tenant was just required to be reachable
+    inserted = await pg_fetch(
+        _intake_insert(tuple(columns)),
+        uuid4(),
+        task.created_at,
+        ctx.principal.user_id,
+        uuid4(),
+        now(),
+        *(_sql_value(value) for value in columns.values()),
+    )
+    if not inserted:
+        raise _external_ref_taken()
+    outbox_written()
