@@ -113,9 +113,16 @@ async def enqueue(name: str, *, tenant_id: UUID | None = None, delay_s: int = 0,
             available_at=now + timedelta(seconds=delay_s),
         )
     )
+    wake_runner_after_commit()
+    return job_id
+
+
+def wake_runner_after_commit() -> None:
+    """Have the in-process runner look at the outbox once the current transaction commits: enqueue() does it,
+    and so must code that writes outbox rows in its own SQL (full mode has no such runner; arq's relay
+    polls)."""
     if _wake is not None:
         after_commit(_wake)
-    return job_id
 
 
 async def claim_due_jobs(settings: JobSettings, limit: int = RELAY_BATCH) -> list[UUID]:

@@ -27,7 +27,7 @@ from retaguarda.work.templates import get_template
 from staffing.tables import Pool, Skill
 
 
-def _type_read(row: dict[str, Any]) -> TaskTypeRead:
+def type_read(row: dict[str, Any]) -> TaskTypeRead:
     return TaskTypeRead(
         id=row["id"],
         tenant_id=row["tenant_id"],
@@ -82,21 +82,21 @@ async def list_task_types(
     if active is not None:
         query = query.where(TaskType.active == active)
     limit = min(limit, MAX_PAGE_SIZE)
-    return page_of(await after_cursor(query, TaskType, cursor, limit), limit, _type_read)
+    return page_of(await after_cursor(query, TaskType, cursor, limit), limit, type_read)
 
 
 async def get_task_type(ctx: TenantContext, type_id: UUID) -> TaskTypeRead:
     row = await ctx.select(TaskType).where(TaskType.id == type_id).first()
     if row is None:
         raise NotFound()
-    return _type_read(row)
+    return type_read(row)
 
 
 async def find_task_type(ctx: TenantContext, tenant_id: UUID, code: str) -> TaskTypeRead | None:
     row = (
         await ctx.select(TaskType).where((TaskType.tenant_id == tenant_id) & (TaskType.code == code)).first()
     )
-    return _type_read(row) if row else None
+    return type_read(row) if row else None
 
 
 async def create_task_type(ctx: TenantContext, data: TaskTypeCreate) -> TaskTypeRead:

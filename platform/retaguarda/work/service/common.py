@@ -9,7 +9,7 @@ from uuid import UUID, uuid4
 
 from retaguarda import jobs
 from retaguarda.auth import TenantKind
-from retaguarda.db import after_commit, is_postgres, pg_fetch
+from retaguarda.db import is_postgres, pg_fetch
 from retaguarda.errors import FieldError, InvalidInput
 from retaguarda.jobs import enqueue
 from retaguarda.tenancy import TenantContext
@@ -117,10 +117,7 @@ def outbox_args(task_id: UUID | str, publish: str, event_id: UUID | str) -> str:
 def outbox_written() -> None:
     """After an outbox row written in SQL rather than through enqueue(): wake the in-process job runner once
     the transaction commits, as enqueue() does (full mode has none; arq's relay polls)."""
-    # enqueue()'s own hook, read where enqueue() reads it (the kernel has no public name for it yet).
-    wake = jobs._wake
-    if wake is not None:
-        after_commit(wake)
+    jobs.wake_runner_after_commit()
 
 
 def task_read(row: dict[str, Any]) -> TaskRead:

@@ -17,8 +17,7 @@ from retaguarda.errors import Conflict, FieldError, InvalidInput
 from retaguarda.tenancy import TenantContext
 from retaguarda.work.fields import validate_payload
 from retaguarda.work.schemas import TaskCreate, TaskRead, TaskTypeRead
-from retaguarda.work.service.catalog import _type_read as type_read
-from retaguarda.work.service.catalog import find_queue, find_task_type
+from retaguarda.work.service.catalog import find_queue, find_task_type, type_read
 from retaguarda.work.service.common import now, outbox_written, owning_tenant, record_event, task_read
 from retaguarda.work.sla.service import clocks_for_new_task, task_sla
 from retaguarda.work.tables import Queue, Task, TaskType
