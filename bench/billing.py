@@ -9,8 +9,10 @@ entries).
 The baseline is one SQL statement summing the same entries by client, task type and skill level.
 
 Needs Postgres: DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/retaguarda_bench_billing) names a
-scratch database that is dropped and recreated. BENCH_CLIENTS and BENCH_ENTRIES size the run. Prints one JSON
-line last: {"bench":"billing","entries":…,"clients":…,"run_s":…,"raw_sql_s":…,"ratio":…,"peak_rss_mb":…}
+scratch database that is dropped and recreated (BENCH_REUSE=1 keeps one loaded at the same size).
+BENCH_CLIENTS and BENCH_ENTRIES size the run; BENCH_CONCURRENCY (20, arq's max_jobs) and DATABASE_POOL_MAX
+(10, the settings' default) shape it as one production worker runs it. Prints one JSON line last:
+{"bench":"billing","entries":…,"clients":…,"run_s":…,"raw_sql_s":…,"ratio":…,"peak_rss_mb":…,…}
 """
 
 from __future__ import annotations
@@ -34,11 +36,15 @@ sys.path.insert(0, str(ROOT))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "200"))
 ENTRIES = int(os.environ.get("BENCH_ENTRIES", "2000000"))
 ENTRIES_PER_TASK = 4
-# Client jobs the worker runs at once (as arq runs the per-client jobs the monthly run enqueues).
-CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "4"))
+# As production runs it: the monthly run enqueues one job per client, and one worker runs up to arq's
+# max_jobs (20, retaguarda.jobs.arq_worker_settings) at once on the database pool's default of 10 connections
+# (DATABASE_POOL_MAX): a job holds a connection for its whole transaction, so at most 10 build at once.
+CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "20"))
 OPERATORS = 40
 os.environ.setdefault("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/retaguarda_bench_billing")
-os.environ.setdefault("DATABASE_POOL_MAX", str(CONCURRENCY + 1))
+os.environ.setdefault("DATABASE_POOL_MAX", "10")
+# BENCH_REUSE=1 keeps a database loaded by an earlier run of the same size (its invoices are deleted).
+REUSE = os.environ.get("BENCH_REUSE") == "1"
 os.environ.setdefault("SECRET_KEY", "bench")
 os.environ.setdefault("LOG_LEVEL", "ERROR")
 os.environ.setdefault("LOG_JSON", "false")
@@ -173,6 +179,32 @@ async def load(dsn: str) -> list[UUID]:
     return [tenant_id for tenant_id, _, _ in clients]
 
 
+async def _loaded(dsn: str) -> bool:
+    """A database of this size loaded by an earlier run: its invoices are deleted, the entries kept."""
+    import asyncpg
+
+    try:
+        conn = await asyncpg.connect(dsn)
+    except (OSError, asyncpg.PostgresError):
+        return False
+    try:
+        clients = await conn.fetchval("SELECT count(*) FROM tenant WHERE kind = 'client'")
+        entries = await conn.fetchval("SELECT count(*) FROM time_entry")
+        if (clients, entries) != (
+            CLIENTS,
+            ENTRIES // CLIENTS // ENTRIES_PER_TASK * ENTRIES_PER_TASK * CLIENTS,
+        ):
+            return False
+        await conn.execute("DELETE FROM billing_invoice")
+        await conn.execute("UPDATE time_entry SET invoice_id = NULL WHERE invoice_id IS NOT NULL")
+        await conn.execute("VACUUM ANALYZE billing_invoice, billing_invoice_line")
+        return True
+    except asyncpg.PostgresError:
+        return False
+    finally:
+        await conn.close()
+
+
 async def raw_sql(dsn: str) -> float:
     import asyncpg
 
@@ -194,11 +226,9 @@ async def raw_sql(dsn: str) -> float:
 
 async def monthly_run() -> dict[str, float]:
     """In its own process: every client's October draft, as the monthly job builds it."""
-    from billing.service.common import load_client
-    from billing.service.invoices import draft_for_period
     from billing.tables import Invoice
-    from retaguarda.db import start_database, stop_database, transaction
-    from retaguarda.tenancy import system_context
+    from billing.tasks import monthly_invoice
+    from retaguarda.db import start_database, stop_database
     from tenants.tables import Tenant
 
     await start_database()
@@ -208,10 +238,7 @@ async def monthly_run() -> dict[str, float]:
 
     async def one_client(tenant_id: UUID) -> None:
         async with slots:
-            ctx = system_context(tenant_id)
-            async with transaction():
-                client = await load_client(ctx, tenant_id)
-                await draft_for_period(ctx, client, date(2026, 10, 1), date(2026, 11, 1))
+            await monthly_invoice(str(tenant_id), "2026-10-01")
 
     started = time.perf_counter()
     await asyncio.gather(*(one_client(tenant_id) for tenant_id in clients))
@@ -236,11 +263,12 @@ async def main() -> dict[str, object]:
 
     settings = get_settings()
     assert settings.db.is_postgres, "the billing benchmark needs Postgres (DATABASE_URL)"
-    await recreate_postgres_database(settings.db.url)
-    await migrate()
-    await start_database()
-    await load(settings.db.asyncpg_dsn)
-    await stop_database()
+    if not (REUSE and await _loaded(settings.db.asyncpg_dsn)):
+        await recreate_postgres_database(settings.db.url)
+        await migrate()
+        await start_database()
+        await load(settings.db.asyncpg_dsn)
+        await stop_database()
     raw_s = await raw_sql(settings.db.asyncpg_dsn)
     worker = run_in_worker()
     return {
@@ -252,6 +280,7 @@ async def main() -> dict[str, object]:
         "ratio": round(worker["run_s"] / raw_s, 2),
         "peak_rss_mb": round(worker["peak_rss_mb"], 1),
         "concurrency": CONCURRENCY,
+        "pool": int(os.environ["DATABASE_POOL_MAX"]),
     }
 
 

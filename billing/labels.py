@@ -22,7 +22,35 @@ def task_type_name(detail: Mapping[str, Any], locale: str) -> str:
     return str(names.get(locale) or names.get("en") or detail.get("taskTypeCode") or "")
 
 
-def describe_line(  # noqa: PLR0911 - one label per kind of line
+def describe_line(
+    kind: str,
+    *,
+    locale: str,
+    detail: Mapping[str, Any],
+    skill_level: int | None = None,
+    category: str | None = None,
+    multiplier: Decimal | None = None,
+    quantity: Decimal | None = None,
+    description: str = "",
+) -> str:
+    """The line's label; time of an earlier period (billed late) says so."""
+    text = _describe_kind(
+        kind,
+        locale=locale,
+        detail=detail,
+        skill_level=skill_level,
+        category=category,
+        multiplier=multiplier,
+        quantity=quantity,
+        description=description,
+    )
+    if detail.get("priorPeriod") and kind in {"hours", "surcharge"}:
+        _ = gettext_for(locale)
+        return _("Prior-period time: %(line)s") % {"line": text}
+    return text
+
+
+def _describe_kind(  # noqa: PLR0911 - one label per kind of line
     kind: str,
     *,
     locale: str,

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
 from billing.rating.calendar_segments import Category
@@ -37,12 +38,26 @@ def _multiplier(terms: ContractTerms, category: Category) -> Decimal:
     }[category]
 
 
+def billed_rate(terms: ContractTerms, task_type_id: UUID, skill_level: int | None, *, prior: bool) -> Decimal:
+    """The hourly price of time under a version. Prior-period time (recorded after its period's invoice was
+    finalized) comes after that month's retainer was settled: under a retainer it costs the overage rate,
+    the price of an hour beyond what the retainer covered; otherwise the version's hourly rate."""
+    if prior and terms.retainer is not None:
+        return terms.retainer.overage_rate
+    return terms.hourly_rate(task_type_id, skill_level)
+
+
 def _hourly_lines(
-    groups: Iterable[TimeGroup], terms: Mapping[UUID, ContractTerms], currency: str, covered: bool
+    groups: Iterable[TimeGroup],
+    terms: Mapping[UUID, ContractTerms],
+    currency: str,
+    covered: bool,
+    prior: Mapping[str, Any] | None = None,
 ) -> tuple[list[DraftLine], list[DraftLine], int]:
     """Hours by (version, task type, skill level) and surcharges by (version, category, rate, multiplier).
     With ``covered`` (a retainer) the hours lines show the time at amount 0: the retainer and overage lines
-    charge for it. Returns the lines and the billed seconds in total."""
+    charge for it. ``prior``: the groups are prior-period time, and this goes in each line's detail.
+    Returns the lines and the billed seconds in total."""
     by_rate: dict[tuple[UUID, UUID, int | None], list[TimeGroup]] = defaultdict(list)
     for group in groups:
         if terms[group.contract_id].item_price(group.task_type_id) is None:
@@ -52,7 +67,7 @@ def _hourly_lines(
     total_billed = 0
     for (contract_id, task_type_id, level), members in sorted(by_rate.items(), key=lambda kv: str(kv[0])):
         version = terms[contract_id]
-        rate = version.hourly_rate(task_type_id, level)
+        rate = billed_rate(version, task_type_id, level, prior=prior is not None)
         billed = sum(g.billed_seconds for g in members)
         total_billed += billed
         amount = Decimal(0) if covered else hours(billed) * rate
@@ -69,7 +84,7 @@ def _hourly_lines(
                 raw_seconds=sum(g.raw_seconds for g in members),
                 billed_seconds=billed,
                 entries=sum(g.entries for g in members),
-                detail={"coveredByRetainer": covered},
+                detail={"coveredByRetainer": covered, **(prior or {})},
             )
         )
         for group in members:
@@ -95,6 +110,7 @@ def _hourly_lines(
                 raw_seconds=sum(g.raw_seconds for g in members),
                 billed_seconds=billed,
                 entries=sum(g.entries for g in members),
+                detail=dict(prior or {}),
             )
         )
     return hour_lines, surcharge_lines, total_billed
@@ -164,9 +180,18 @@ def build_invoice_draft(
     item_groups: Iterable[ItemGroup],
     attainment: Decimal | None,
     adjustments: Iterable[Adjustment] = (),
+    prior_time_groups: Iterable[TimeGroup] = (),
+    prior_detail: Mapping[str, Any] | None = None,
 ) -> InvoiceDraft:
     """The invoice of a period. ``terms`` holds every contract version the groups name; ``period_terms`` is
-    the version whose period-level rules (retainer, minimum, SLA credits, tax) apply to the month."""
+    the version whose period-level rules (retainer, minimum, SLA credits, tax) apply to the month.
+
+    ``prior_time_groups``: time of periods already invoiced that their invoices did not bill (recorded or
+    corrected after they were finalized), rated under the versions in force when the work was done. It is
+    its own group of lines after the month's charges: it belongs to months whose retainer, minimum and SLA
+    credit were settled by their own invoices, so it neither uses this month's retainer nor counts towards
+    its minimum or credit; the tax, on the whole subtotal, covers it. ``prior_detail`` goes in the detail of
+    each of its lines (it marks them, and says where their entries are found again)."""
     covered = period_terms.retainer is not None
     hour_lines, surcharge_lines, billed = _hourly_lines(time_groups, terms, currency, covered)
     lines = [*hour_lines, *surcharge_lines, *_item_lines(item_groups, terms, currency)]
@@ -201,6 +226,11 @@ def build_invoice_draft(
                 detail={"attainment": str(attainment)},
             )
         )
+
+    prior_hours, prior_surcharges, _ = _hourly_lines(
+        prior_time_groups, terms, currency, False, {"priorPeriod": True, **(prior_detail or {})}
+    )
+    lines += [*prior_hours, *prior_surcharges]
 
     for adjustment in adjustments:
         lines.append(

@@ -19,13 +19,15 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from piccolo.querystring import QueryString
+
 from billing.rating.calendar_segments import Category, Segments
 from billing.rating.model import ItemGroup, TimeGroup
 from billing.rating.rounding import round_seconds
 from billing.service.contracts import ContractVersions
 from billing.tables import InvoicedTask
 from billing.terms import Rounding, RoundingMode, RoundingScope
-from retaguarda.db import is_postgres
+from retaguarda.db import get_engine, is_postgres, transaction
 from retaguarda.tenancy import TenantContext
 from retaguarda.work.tables import Task, TimeEntry
 
@@ -44,6 +46,22 @@ WHERE e.tenant_id = {} AND e.started_at >= {} AND e.started_at < {}
 _DRAFT_LOCK = "(e.invoice_id IS NULL OR e.invoice_id = {})"
 _FINAL_LOCK = "e.invoice_id = {}"
 
+
+# Prior-period time: entries of a period whose invoice is finalized that it did not lock (recorded or
+# corrected after it was finalized). Once this invoice is finalized they are locked to it, so finalizing
+# needs no such condition (and must not: that older invoice may have been voided since).
+LATE_ENTRIES = (
+    "EXISTS (SELECT 1 FROM billing_invoice i WHERE i.tenant_id = e.tenant_id"
+    " AND i.status IN ('open', 'paid', 'uncollectible') AND i.starts_at <= e.started_at"
+    " AND e.started_at < i.ends_at)"
+)
+# The same condition in an UPDATE of time_entry (finalizing locks the prior-period time it bills).
+LATE_ENTRIES_UPDATE = (
+    "EXISTS (SELECT 1 FROM billing_invoice i WHERE i.tenant_id = time_entry.tenant_id"
+    " AND i.status IN ('open', 'paid', 'uncollectible') AND i.starts_at <= time_entry.started_at"
+    " AND time_entry.started_at < i.ends_at)"
+)
+
 _AGGREGATE_SQL = (
     "SELECT width_bucket(e.started_at, CAST({} AS timestamptz[])) AS bucket, t.task_type_id,"
     " os.level AS skill_level, %s AS grain, SUM(e.seconds) AS seconds, SUM(%s) AS billed, COUNT(*) AS entries"
@@ -57,6 +75,11 @@ _ROUNDED = {
     RoundingMode.DOWN: "(e.seconds / {step}) * {step}",
     RoundingMode.NEAREST: "((e.seconds * 2 + {step}) / (2 * {step})) * {step}",
 }
+# asyncpg prepares each statement once per connection; after five runs PostgreSQL may switch a prepared
+# statement to a generic plan, planned without the tenant and the period. For this query that plan expects a
+# few dozen entries where a client has thousands, and picks nested loops that run ten times slower than the
+# plan made for the actual values. The setting lasts until the end of the transaction (set_config's `true`).
+_CUSTOM_PLANS = "SELECT set_config('plan_cache_mode', 'force_custom_plan', true)"
 _GRAINS = {RoundingScope.ENTRY: "e.seconds", RoundingScope.TASK: "e.task_id", RoundingScope.PERIOD: "NULL"}
 
 _STREAM_SQL = (
@@ -89,8 +112,10 @@ class EntryRow:
     skill_level: int | None
 
 
-def _lock_clause(finalizing: bool) -> str:
-    return _FINAL_LOCK if finalizing else _DRAFT_LOCK
+def _lock_clause(finalizing: bool, late: bool = False) -> str:
+    if finalizing:
+        return _FINAL_LOCK
+    return _DRAFT_LOCK + (" AND " + LATE_ENTRIES if late else "")
 
 
 def _lock_value(invoice_id: UUID | None) -> UUID:
@@ -99,10 +124,17 @@ def _lock_value(invoice_id: UUID | None) -> UUID:
 
 
 async def stream_entries(
-    tenant_id: UUID, start: datetime, end: datetime, invoice_id: UUID | None, *, finalizing: bool
+    tenant_id: UUID,
+    start: datetime,
+    end: datetime,
+    invoice_id: UUID | None,
+    *,
+    finalizing: bool,
+    late: bool = False,
 ) -> AsyncIterator[EntryRow]:
-    """The period's chargeable entries in (started_at, id) order, a page at a time."""
-    sql = _STREAM_SQL % (_lock_clause(finalizing), PAGE)
+    """The period's chargeable entries in (started_at, id) order, a page at a time (``late``: the prior-period
+    time in ``[start, end)``)."""
+    sql = _STREAM_SQL % (_lock_clause(finalizing, late), PAGE)
     # The nil id sorts first, so the first page starts with the entries at exactly `start`.
     after_at, after_id = start, UUID(int=0)
     while True:
@@ -178,15 +210,18 @@ async def _aggregate_in_database(
     *,
     finalizing: bool,
     rule: Rounding | None = None,
+    late: bool = False,
 ) -> list[TimeGroup]:
     """``rule``: the one per-entry rounding rule of the period, applied in SQL (else grouped by duration)."""
     grain, billed = _GRAINS[scope], "e.seconds"
     if scope is RoundingScope.ENTRY and rule is not None:
         grain, billed = "NULL", _ROUNDED[rule.mode].format(step=int(rule.increment_minutes) * 60)
-    sql = _AGGREGATE_SQL % (grain, billed, _lock_clause(finalizing))
-    rows = await TimeEntry.raw(  # scope: the caller loaded the client through its context
-        sql, list(segments.boundaries), tenant_id, start, end, True, _lock_value(invoice_id)
-    )
+    sql = _AGGREGATE_SQL % (grain, billed, _lock_clause(finalizing, late))
+    async with transaction(write=False):
+        await get_engine().run_querystring(QueryString(_CUSTOM_PLANS))
+        rows = await TimeEntry.raw(  # scope: the caller loaded the client through its context
+            sql, list(segments.boundaries), tenant_id, start, end, True, _lock_value(invoice_id)
+        )
     accumulators: dict[GroupKey, _Accumulator] = {}
     for row in rows:
         contract_id, category = segments.spans[row["bucket"] - 1]
@@ -207,9 +242,10 @@ async def _aggregate_streaming(
     versions: ContractVersions,
     *,
     finalizing: bool,
+    late: bool = False,
 ) -> list[TimeGroup]:
     accumulators: dict[GroupKey, _Accumulator] = {}
-    async for entry in stream_entries(tenant_id, start, end, invoice_id, finalizing=finalizing):
+    async for entry in stream_entries(tenant_id, start, end, invoice_id, finalizing=finalizing, late=late):
         located = segments.locate(entry.started_at)
         if located is None:
             continue
@@ -230,7 +266,9 @@ async def collect_time(
     versions: ContractVersions,
     *,
     finalizing: bool = False,
+    late: bool = False,
 ) -> list[TimeGroup]:
+    """``late``: the prior-period time in ``[start, end)`` (see ``LATE_ENTRIES``), not the period's own."""
     in_period = {c for c, _ in segments.spans if c is not None}
     scopes = {versions.terms[c].rounding.scope for c in in_period}
     rules = {
@@ -248,9 +286,10 @@ async def collect_time(
             scopes.pop(),
             finalizing=finalizing,
             rule=rule,
+            late=late,
         )
     return await _aggregate_streaming(
-        tenant_id, start, end, invoice_id, segments, versions, finalizing=finalizing
+        tenant_id, start, end, invoice_id, segments, versions, finalizing=finalizing, late=late
     )
 
 

@@ -26,8 +26,10 @@ async def consumption(
     end = next_month(start)
     computed = await compute_draft(ctx, client, start, end, None, [], until=at)
     lines = computed.draft.lines
-    raw = sum((line.raw_seconds for line in lines if line.kind == "hours"), 0)
-    billed = sum((line.billed_seconds for line in lines if line.kind == "hours"), 0)
+    # The month's own time: prior-period time does not use this month's retainer.
+    own = [line for line in lines if line.kind == "hours" and not line.detail.get("priorPeriod")]
+    raw = sum((line.raw_seconds for line in own), 0)
+    billed = sum((line.billed_seconds for line in own), 0)
     retainer = computed.terms.retainer
     included = retainer.included_hours if retainer else None
     return Consumption(

@@ -3,10 +3,13 @@ are found again by classifying the invoice's entries the way rating did."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
 from billing.rating.calendar_segments import build_segments
+from billing.rating.drafts import billed_rate
 from billing.rating.rounding import round_seconds
 from billing.schemas import CoveredEntry
 from billing.service.collect import stream_entries
@@ -49,12 +52,12 @@ async def line_entries(
     client = await load_client(ctx, invoice["tenant_id"])
     versions = await contract_versions(ctx, client)
     calendar = await client_calendar(ctx, client)
-    start, end = invoice["starts_at"], invoice["ends_at"]
+    start, end, prior = _window(invoice, line)
     segments = build_segments(calendar, versions.versions, start, end)
     found: list[CoveredEntry] = []
     matched = 0
     async for entry in stream_entries(
-        client.id, start, end, invoice_id, finalizing=invoice["status"] != "draft"
+        client.id, start, end, invoice_id, finalizing=invoice["status"] != "draft", late=prior
     ):
         located = segments.locate(entry.started_at)
         if located is None or located[0] is None or located[0] != line["contract_id"]:
@@ -68,7 +71,7 @@ async def line_entries(
             if (entry.task_type_id, entry.skill_level) != (line["task_type_id"], line["skill_level"]):
                 continue
         else:
-            rate = terms.hourly_rate(entry.task_type_id, entry.skill_level)
+            rate = billed_rate(terms, entry.task_type_id, entry.skill_level, prior=prior)
             premium = rate * (Decimal(line["multiplier"]) - 1)
             if category.value != line["category"] or premium != Decimal(line["unit_price"]):
                 continue
@@ -90,6 +93,15 @@ async def line_entries(
             )
         )
     return found, None
+
+
+def _window(invoice: dict[str, Any], line: dict[str, Any]) -> tuple[datetime, datetime, bool]:
+    """Where the line's entries are: the invoice's period, or for prior-period time where rating looked for
+    it, before the period (and whether it is prior-period time)."""
+    detail = line["detail"] or {}
+    if detail.get("priorPeriod"):
+        return datetime.fromisoformat(str(detail["priorSince"])), invoice["starts_at"], True
+    return invoice["starts_at"], invoice["ends_at"], False
 
 
 async def _item_tasks(

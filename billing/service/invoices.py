@@ -8,10 +8,20 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
 
+from piccolo.query import WhereRaw
+
 from billing.rating.model import Adjustment
 from billing.schemas import AdjustmentCreate, InvoiceDetail, InvoiceRun
+from billing.service.collect import LATE_ENTRIES_UPDATE
 from billing.service.common import Client, load_client, month_bounds, now, requested_client_id
-from billing.service.drafting import compute_draft, stored_adjustments, write_draft
+from billing.service.drafting import (
+    FINALIZED,
+    compute_draft,
+    invoice_totals,
+    stored_adjustments,
+    write_draft,
+    write_lines,
+)
 from billing.service.reads import get_invoice, invoice_row, list_invoices
 from billing.tables import Invoice, InvoicedTask, InvoiceLine
 from retaguarda.errors import Conflict, FieldError, InvalidInput
@@ -76,41 +86,67 @@ async def _current(ctx: TenantContext, client: Client, start: date) -> dict[str,
     return dict(row) if row else None
 
 
+async def _period_invoices(
+    ctx: TenantContext, client: Client, start: date, end: date
+) -> list[dict[str, Any]]:
+    """In one query: the client's invoices of this period start (the current one, the voided ones it may
+    replace), those whose period overlaps it, and the finalized ones before it (prior-period time)."""
+    rows = await ctx.select(
+        Invoice,
+        Invoice.id,
+        Invoice.status,
+        Invoice.period_start,
+        Invoice.period_end,
+        Invoice.starts_at,
+        Invoice.created_at,
+    ).where(
+        (Invoice.tenant_id == client.id)
+        & (
+            (Invoice.period_start == start)
+            | ((Invoice.period_start < end) & (Invoice.period_end > start))
+            | ((Invoice.period_end <= start) & Invoice.status.is_in(list(FINALIZED)))
+        )
+    )
+    return [dict(row) for row in rows]
+
+
 async def draft_for_period(
     ctx: TenantContext, client: Client, start: date, end: date, *, created_by: UUID | None = None
 ) -> UUID:
     """The period's invoice id: its draft rebuilt, or a new draft; an invoice already finalized is left as it
     is. Running a period twice, or two runs at once, never makes two invoices (a partial unique index)."""
-    current = await _current(ctx, client, start)
+    rows = await _period_invoices(ctx, client, start, end)
+    since = min(
+        (row["starts_at"] for row in rows if row["status"] in FINALIZED and row["period_end"] <= start),
+        default=None,
+    )
+    rows = [row for row in rows if row["period_end"] > start or row["period_start"] == start]
+    live = [row for row in rows if row["status"] != "void"]
+    current = next((row for row in live if row["period_start"] == start), None)
     if current is not None and current["period_end"] != end:
         raise Conflict(
             errors=[FieldError("periodEnd", "mismatch", "This period has an invoice with another end.")]
         )
     if current is not None and current["status"] != "draft":
         return UUID(str(current["id"]))
-    overlapping = await ctx.exists(Invoice).where(
-        (Invoice.tenant_id == client.id)
-        & (Invoice.status != "void")
-        & (Invoice.period_start != start)
-        & (Invoice.period_start < end)
-        & (Invoice.period_end > start)
-    )
-    if overlapping:
+    if any(row["period_start"] != start for row in live):
         raise Conflict(
             errors=[FieldError("periodStart", "overlap", "Another invoice covers part of this period.")]
         )
-    if current is None:
-        replaced = (
-            await ctx.select(Invoice, Invoice.id)
-            .where(
-                (Invoice.tenant_id == client.id)
-                & (Invoice.period_start == start)
-                & (Invoice.status == "void")
-            )
-            .order_by(Invoice.created_at, ascending=False)
-            .first()
-        )
-        ctx.require(client.id)
+    if current is not None:
+        invoice_id: UUID = current["id"]
+        adjustments = await stored_adjustments(ctx, invoice_id)
+        computed = await compute_draft(ctx, client, start, end, invoice_id, adjustments, prior_since=since)
+        await write_draft(ctx, invoice_id, client, computed)
+        return invoice_id
+    voided = [row for row in rows if row["status"] == "void" and row["period_start"] == start]
+    replaced = max(voided, key=lambda row: row["created_at"], default=None)
+    # A new draft has no adjustments and no time locked to it yet: rate first, then insert the invoice with
+    # its totals and its lines. Two runs at once both rate; the unique index lets one insert, and the other
+    # returns the winner's invoice (ON CONFLICT waits for the winner's transaction, so it is complete).
+    computed = await compute_draft(ctx, client, start, end, None, [], prior_since=since)
+    ctx.require(client.id)
+    inserted = (
         await Invoice.insert(  # scope: the client was loaded through ctx (ctx.require above)
             Invoice(
                 id=uuid4(),
@@ -119,20 +155,20 @@ async def draft_for_period(
                 period_end=end,
                 starts_at=client.instant(start),
                 ends_at=client.instant(end),
-                currency=client.currency,
                 replaces_id=replaced["id"] if replaced else None,
                 created_by=created_by or ctx.principal.user_id,
+                **invoice_totals(computed),
             )
-        ).on_conflict(action="DO NOTHING")
+        )
+        .on_conflict(action="DO NOTHING")
+        .returning(Invoice.id)
+    )
+    if not inserted:
         current = await _current(ctx, client, start)
         assert current is not None
-        if current["status"] != "draft":
-            return UUID(str(current["id"]))
-    invoice_id: UUID = current["id"]
-    computed = await compute_draft(
-        ctx, client, start, end, invoice_id, await stored_adjustments(ctx, invoice_id)
-    )
-    await write_draft(ctx, invoice_id, client, computed)
+        return UUID(str(current["id"]))
+    invoice_id = inserted[0]["id"]
+    await write_lines(ctx, invoice_id, client, computed.draft)
     return invoice_id
 
 
@@ -194,6 +230,16 @@ async def finalize_invoice(ctx: TenantContext, invoice_id: UUID) -> InvoiceDetai
         & TimeEntry.ended_at.is_not_null()
         & TimeEntry.invoice_id.is_null()
     )
+    if computed.prior_since is not None:
+        await ctx.update(TimeEntry, {TimeEntry.invoice_id: invoice_id}).where(
+            (TimeEntry.tenant_id == client.id)
+            & (TimeEntry.started_at >= max(computed.prior_since, first_version))
+            & (TimeEntry.started_at < computed.starts_at)
+            & (TimeEntry.billable == True)  # noqa: E712
+            & TimeEntry.ended_at.is_not_null()
+            & TimeEntry.invoice_id.is_null()
+            & WhereRaw(LATE_ENTRIES_UPDATE)
+        )
     computed = await compute_draft(
         ctx,
         client,
@@ -204,6 +250,7 @@ async def finalize_invoice(ctx: TenantContext, invoice_id: UUID) -> InvoiceDetai
         finalizing=True,
         attainment=computed.draft.attainment,
         measure_attainment=False,
+        prior_since=computed.prior_since,
     )
     if computed.draft.total_minor < 0:
         raise Conflict("The total is negative: reduce the adjustments (credit notes are not issued).")

@@ -120,6 +120,36 @@ async def test_invoice_job_killed_mid_run_bills_once(
     assert len(lines.data) == len([line for line in invoice["lines"] if line["amountMinor"]])
 
 
+async def test_charge_automatically_pays_with_the_saved_card(
+    world: World, floor: Floor, stripe_on: str
+) -> None:
+    """A client paying by card: its Stripe customer has a saved default payment method (Stripe's test card
+    ``pm_card_visa``), so finalizing charges the invoice instead of sending it."""
+    a = world.client_a.id
+    client = stripe_sync.stripe_client()
+    customer = await client.v1.customers.create_async({"name": "Client A"})
+    await client.v1.payment_methods.attach_async("pm_card_visa", {"customer": customer.id})
+    await client.v1.customers.update_async(
+        customer.id, {"invoice_settings": {"default_payment_method": "pm_card_visa"}}
+    )
+    async with transaction():
+        await BillingAccount(tenant_id=a, stripe_customer_id=customer.id).save()
+    invoice = await _finalized(
+        world,
+        floor,
+        a,
+        {"paymentTerms": {"collection": "charge_automatically"}, "tax": {"ratePercent": "10"}},
+    )
+    await world.settle_jobs()
+    row = await Invoice.select().where(Invoice.id == UUID(invoice["id"])).first()
+    assert row is not None and row["collection"] == "charge_automatically"
+    assert row["stripe_status"] == "charged"
+    remote = await _stripe_invoices(a)
+    assert len(remote) == 1
+    assert remote[0].collection_method == "charge_automatically"
+    assert remote[0].status == "paid" and remote[0].amount_paid == invoice["totalMinor"] == 22000
+
+
 async def test_stripe_off_still_invoices(world: World, floor: Floor) -> None:
     assert not get_settings().stripe.enabled
     invoice = await _finalized(world, floor, world.client_a.id)

@@ -242,3 +242,35 @@ def test_most_specific_hourly_rate_wins() -> None:
     assert t.hourly_rate(other, 3) == D("50")
     assert t.hourly_rate(other, None) == D("100.00")
     assert UUID(int=0) != TYPE and date(2026, 1, 1)
+
+
+def test_prior_period_time_is_its_own_group_outside_the_month() -> None:
+    """Late time of a settled month: not covered by this month's retainer (its overage rate prices it), not
+    counted towards the minimum or the SLA credit, taxed with the rest."""
+    t = terms(
+        retainer=Retainer(fee=D("1000.00"), included_hours=D("10"), overage_rate=D("150.00")),
+        monthly_minimum=D("2000.00"),
+        sla_credits=[SlaCredit(below_percent=D("90"), credit_percent=D("10"))],
+        tax=Tax(rate_percent=D("10")),
+    )
+    result = build_invoice_draft(
+        currency="BRL",
+        period_terms=t,
+        terms={C: t},
+        time_groups=[group(3600)],
+        item_groups=[],
+        attainment=D("0.5"),
+        prior_time_groups=[group(7200)],
+        prior_detail={"priorSince": "2026-09-01T03:00:00+00:00"},
+    )
+    by_kind = [(line.kind, line.amount_minor, bool(line.detail.get("priorPeriod"))) for line in result.lines]
+    assert by_kind == [
+        (LineKind.HOURS, 0, False),
+        (LineKind.RETAINER, 100000, False),
+        (LineKind.MINIMUM, 100000, False),
+        (LineKind.SLA_CREDIT, -20000, False),
+        (LineKind.HOURS, 30000, True),
+        (LineKind.TAX, 21000, False),
+    ]
+    assert result.lines[4].detail["priorSince"] == "2026-09-01T03:00:00+00:00"
+    assert_adds_up(result)
