@@ -115,6 +115,21 @@ def _number_text(raw: str, locale: str) -> str:
         return raw
 
 
+def number_text(raw: str, locale: str) -> str:
+    """A number typed the viewer's way as the plain decimal text the services read (see ``_number_text``)."""
+    return _number_text(raw.strip(), locale)
+
+
+def number_shown(value: Decimal | float, locale: str) -> str:
+    """A number as a form's initial value in the viewer's locale, without grouping (``1234,5``), so that
+    ``number_text`` reads it back unchanged."""
+    return str(
+        babel_numbers.format_decimal(
+            Decimal(str(value)), locale=locale, group_separator=False, decimal_quantization=False
+        )
+    )
+
+
 def _local_datetime(raw: str, timezone: str) -> str:
     """``2025-01-31T14:30`` from a datetime-local input, in the viewer's zone, with its offset."""
     try:

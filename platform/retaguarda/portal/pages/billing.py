@@ -20,23 +20,39 @@ from billing import service as billing
 from billing.schemas import (
     AdjustmentCreate,
     Consumption,
+    ContractCreate,
+    ContractRead,
     InvoiceDetail,
     InvoiceRun,
     InvoiceStatus,
 )
 from retaguarda.auth import TenantKind, authenticated, requires_role
 from retaguarda.endpoints import CONTEXT, Ctx
-from retaguarda.errors import Conflict, DomainError, FieldError, InvalidInput
+from retaguarda.errors import Conflict, DomainError, FieldError, InvalidInput, NotFound
 from retaguarda.portal.forms import decode, read_form, reading, refusal, see_other, text, within
 from retaguarda.portal.navigation import BILLING_READERS, BILLING_WRITERS
+from retaguarda.portal.pages.contract_form import (
+    COLLECTIONS,
+    CREDIT_ROWS,
+    INCREMENTS,
+    MODES,
+    PRICE_ROWS,
+    RATE_ROWS,
+    SCOPES,
+    ContractForm,
+    field_names,
+    initial_values,
+    skill_rates_dropped,
+)
 from retaguarda.portal.rendering import page, viewer_locale, viewer_timezone
 from retaguarda.tenancy import TenantContext
+from retaguarda.work.service import catalog
 from tenants.schemas import TenantRead
 from tenants.service.directory import list_tenants
 
 LIMIT = 200
 ADJUSTMENT_FIELDS = {"amount", "reason", "description"}
-NOTICES = {"drafted", "adjusted", "finalized", "voided"}
+NOTICES = {"drafted", "adjusted", "finalized", "voided", "contract"}
 
 
 def _uuid(value: str) -> UUID | None:
@@ -210,8 +226,96 @@ class BillingPages(Controller):
             clients=clients,
             client=client,
             client_names={c.id: c.name for c in clients},
-            items=items,
+            items=sorted(items, key=lambda c: (str(c.tenant_id), c.effective_from), reverse=True),
+            can_bill=ctx.principal.role in BILLING_WRITERS,
+            notice=request.query_params.get("notice") == "contract",
         )
+
+    @get("/contracts/new", operation_id="portalNewContract", guards=[requires_role(*BILLING_WRITERS)])
+    async def new_contract(self, request: Request[Any, Any, Any], ctx: Ctx) -> Template:
+        client_id = _uuid(request.query_params.get("client", ""))
+        if client_id is None:
+            raise NotFound()
+        return await _contract_form(request, ctx, client_id, None, {})
+
+    @post(
+        "/contracts",
+        operation_id="portalCreateContract",
+        status_code=303,
+        guards=[requires_role(*BILLING_WRITERS)],
+    )
+    async def create_contract(self, request: Request[Any, Any, Any]) -> Template | Redirect:
+        form = await read_form(request)
+        values = {name: text(form, name) for name in field_names()}
+        client_id = _uuid(values["client"])
+        if client_id is None:
+            raise NotFound()
+        contract_form = ContractForm(values, viewer_locale(request))
+
+        async def create(ctx: TenantContext) -> ContractRead:
+            body = contract_form.body()
+            latest = await _latest_contract(ctx, client_id)
+            if latest is not None:  # rates by skill level are not on the form: the new version keeps them
+                body["terms"]["hourlyRates"] += [
+                    {"rate": format(r.rate, "f"), "skillLevel": r.skill_level}
+                    | ({"taskTypeId": str(r.task_type_id)} if r.task_type_id else {})
+                    for r in latest.terms.hourly_rates
+                    if r.skill_level is not None
+                ]
+            return await billing.create_contract(ctx, decode(body, ContractCreate))
+
+        try:
+            await within(request, create)
+        except (InvalidInput, Conflict) as exc:
+            errors = contract_form.error_map(exc)
+
+            async def again(ctx: TenantContext) -> Template:
+                return await _contract_form(request, ctx, client_id, values, errors, status_code=422)
+
+            return await reading(request, again)
+        return see_other("/billing/contracts", client=str(client_id), notice="contract")
+
+
+async def _latest_contract(ctx: TenantContext, client_id: UUID) -> ContractRead | None:
+    items, _ = await billing.list_contracts(ctx, tenant_id=client_id, cursor=None, limit=LIMIT)
+    return max(items, key=lambda c: c.effective_from, default=None)
+
+
+async def _contract_form(
+    request: Request[Any, Any, Any],
+    ctx: TenantContext,
+    client_id: UUID,
+    values: dict[str, str] | None,
+    errors: dict[str, str],
+    status_code: int = 200,
+) -> Template:
+    client = next((c for c in await _clients(ctx) if c.id == client_id), None)
+    if client is None:
+        raise NotFound()
+    latest = await _latest_contract(ctx, client.id)
+    locale = viewer_locale(request)
+    types, _ = await catalog.list_task_types(ctx, tenant_id=client.id, active=None, cursor=None, limit=LIMIT)
+    return page(
+        request,
+        "billing/new_contract.html",
+        status_code=status_code,
+        client=client,
+        latest=latest,
+        keeps_skill_rates=skill_rates_dropped(latest.terms if latest else None),
+        values=values
+        or initial_values(
+            latest.terms if latest else None, latest.currency if latest else client.currency, locale
+        ),
+        errors=errors,
+        task_types=types,
+        rate_rows=range(RATE_ROWS),
+        price_rows=range(PRICE_ROWS),
+        credit_rows=range(CREDIT_ROWS),
+        increments=INCREMENTS,
+        modes=MODES,
+        scopes=SCOPES,
+        collections=COLLECTIONS,
+    )
 
 
 async def _refused(

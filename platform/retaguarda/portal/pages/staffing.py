@@ -18,6 +18,7 @@ from retaguarda.endpoints import CONTEXT, Ctx
 from retaguarda.errors import Conflict, FieldError, InvalidInput, NotFound
 from retaguarda.i18n import format_datetime, format_decimal, gettext_for
 from retaguarda.portal.charts import staffing_chart
+from retaguarda.portal.fields import number_text
 from retaguarda.portal.forms import (
     decode,
     read_form,
@@ -34,12 +35,14 @@ from retaguarda.tenancy import TenantContext
 from retaguarda.work.service import catalog
 from staffing.planning.schemas import (
     ForecastRequest,
+    OverrideCreate,
     PlanCreate,
     QueueStaffingUpdate,
     RequirementGrid,
+    SeasonalEventCreate,
     WhatIf,
 )
-from staffing.planning.service import forecasts, plans, queues, requirements, whatif
+from staffing.planning.service import adjustments, forecasts, plans, queues, requirements, whatif
 from staffing.service.operators import list_operators
 from staffing.service.pools import get_pool, list_pools
 
@@ -57,7 +60,21 @@ SETTINGS_FIELDS = {
 }
 PLAN_FIELDS = {"name", "starts_at", "ends_at", "notes"}
 PLAN_ACTIONS = {"approve": plans.approve_plan, "apply": plans.apply_plan, "cancel": plans.cancel_plan}
-NOTICES = {"created", "approve", "apply", "cancel", "forecasts", "settings", "refused"}
+NOTICES = {
+    "created",
+    "approve",
+    "apply",
+    "cancel",
+    "forecasts",
+    "settings",
+    "refused",
+    "event",
+    "event_deleted",
+    "override",
+    "override_deleted",
+}
+EVENT_FIELDS = {"name", "first_day", "last_day", "uplift_percent", "scope"}
+OVERRIDE_FIELDS = {"starts_at", "ends_at", "volume_per_hour", "aht_s", "reason"}
 
 
 def _uuid(value: str) -> UUID | None:
@@ -184,6 +201,114 @@ class StaffingPages(Controller):
         self, request: Request[Any, Any, Any], ctx: Ctx, queue_id: FromPath[UUID]
     ) -> Template:
         return await _queue_page(request, ctx, queue_id, None, {})
+
+    # ---- seasonal events and manual overrides of a queue -------------------------------------------------
+
+    @post(
+        "/queues/{queue_id:uuid}/events",
+        operation_id="portalCreateSeasonalEvent",
+        status_code=303,
+        guards=[requires_role(*PLAN_WRITERS)],
+    )
+    async def create_event(
+        self, request: Request[Any, Any, Any], queue_id: FromPath[UUID]
+    ) -> Template | Redirect:
+        form = await read_form(request)
+        values = {name: text(form, name) for name in EVENT_FIELDS}
+        locale = viewer_locale(request)
+
+        async def create(ctx: TenantContext) -> None:
+            queue = await catalog.get_queue(ctx, queue_id)
+            body = _event_body(values, locale)
+            if values["scope"] == "client":
+                body["tenantId"] = str(queue.tenant_id)
+            else:
+                body["queueId"] = str(queue.id)
+            data = decode(body, SeasonalEventCreate)
+            try:
+                await adjustments.create_event(ctx, data, ctx.principal.user_id)
+            except InvalidInput as exc:
+                raise InvalidInput(errors=[_plain(e) for e in exc.errors]) from None
+
+        try:
+            await within(request, create)
+        except InvalidInput as exc:
+            errors = refusal(exc, locale, EVENT_FIELDS)
+
+            async def again(ctx: TenantContext) -> Template:
+                return await _queue_page(
+                    request, ctx, queue_id, None, {}, event=(values, errors), status_code=422
+                )
+
+            return await reading(request, again)
+        return see_other(f"/staffing/queues/{queue_id}", notice="event")
+
+    @post(
+        "/queues/{queue_id:uuid}/events/{event_id:uuid}/delete",
+        operation_id="portalDeleteSeasonalEvent",
+        status_code=303,
+        guards=[requires_role(*PLAN_WRITERS)],
+    )
+    async def delete_event(
+        self, request: Request[Any, Any, Any], queue_id: FromPath[UUID], event_id: FromPath[UUID]
+    ) -> Redirect:
+        async def delete(ctx: TenantContext) -> None:
+            await catalog.get_queue(ctx, queue_id)
+            await adjustments.delete_event(ctx, event_id)
+
+        await within(request, delete)
+        return see_other(f"/staffing/queues/{queue_id}", notice="event_deleted")
+
+    @post(
+        "/queues/{queue_id:uuid}/overrides",
+        operation_id="portalCreateOverride",
+        status_code=303,
+        guards=[requires_role(*PLAN_WRITERS)],
+    )
+    async def create_override(
+        self, request: Request[Any, Any, Any], queue_id: FromPath[UUID]
+    ) -> Template | Redirect:
+        form = await read_form(request)
+        values = {name: text(form, name) for name in OVERRIDE_FIELDS}
+        locale, timezone = viewer_locale(request), viewer_timezone(request)
+
+        async def create(ctx: TenantContext) -> None:
+            queue = await catalog.get_queue(ctx, queue_id)
+            body = {"queueId": str(queue.id), **_override_body(values, locale, timezone)}
+            data = decode(body, OverrideCreate)
+            try:
+                await adjustments.create_override(ctx, data, ctx.principal.user_id)
+            except InvalidInput as exc:
+                raise InvalidInput(errors=[_plain(e) for e in exc.errors]) from None
+
+        try:
+            await within(request, create)
+        except InvalidInput as exc:
+            errors = refusal(exc, locale, OVERRIDE_FIELDS)
+
+            async def again(ctx: TenantContext) -> Template:
+                return await _queue_page(
+                    request, ctx, queue_id, None, {}, override=(values, errors), status_code=422
+                )
+
+            return await reading(request, again)
+        return see_other(f"/staffing/queues/{queue_id}", notice="override")
+
+    @post(
+        "/queues/{queue_id:uuid}/overrides/{override_id:uuid}/delete",
+        operation_id="portalDeleteOverride",
+        status_code=303,
+        guards=[requires_role(*PLAN_WRITERS)],
+    )
+    async def delete_override(
+        self, request: Request[Any, Any, Any], queue_id: FromPath[UUID], override_id: FromPath[UUID]
+    ) -> Redirect:
+        async def delete(ctx: TenantContext) -> None:
+            await catalog.get_queue(ctx, queue_id)
+            await adjustments.delete_override(ctx, override_id)
+
+        await within(request, delete)
+        return see_other(f"/staffing/queues/{queue_id}", notice="override_deleted")
 
     @post(
         "/queues/{queue_id:uuid}",
@@ -337,6 +462,66 @@ def _settings_body(values: dict[str, str]) -> dict[str, Any]:
     return body
 
 
+def _number(
+    values: dict[str, str], name: str, locale: str, key: str, body: dict[str, Any], errors: list[FieldError]
+) -> None:
+    raw = values.get(name, "")
+    if not raw:
+        return
+    try:
+        body[key] = float(number_text(raw, locale))
+    except ValueError:
+        errors.append(FieldError(key, "invalid", "Enter a number."))
+
+
+def _event_body(values: dict[str, str], locale: str) -> dict[str, Any]:
+    errors: list[FieldError] = []
+    body: dict[str, Any] = {"name": values.get("name", "")}
+    for name, key in (("first_day", "firstDay"), ("last_day", "lastDay")):
+        try:
+            body[key] = date.fromisoformat(values.get(name, "")).isoformat()
+        except ValueError:
+            code = "required" if not values.get(name) else "invalid_date"
+            errors.append(FieldError(key, code, "Enter a valid date."))
+    if not values.get("uplift_percent"):
+        errors.append(FieldError("upliftPercent", "required", "Enter the uplift in percent."))
+    _number(values, "uplift_percent", locale, "upliftPercent", body, errors)
+    if values.get("scope") not in ("queue", "client"):
+        errors.append(FieldError("scope", "invalid_choice", "Choose one of the options."))
+    if errors:
+        raise InvalidInput(errors=errors)
+    return body
+
+
+def _override_body(values: dict[str, str], locale: str, timezone: str) -> dict[str, Any]:
+    errors: list[FieldError] = []
+    body: dict[str, Any] = {"reason": values.get("reason", "")}
+    for name, key in (("starts_at", "startsAt"), ("ends_at", "endsAt")):
+        try:
+            body[key] = _moment(values.get(name, ""), timezone, key)
+        except InvalidInput as exc:
+            errors.extend(exc.errors)
+    _number(values, "volume_per_hour", locale, "volumePerHour", body, errors)
+    _number(values, "aht_s", locale, "ahtS", body, errors)
+    if errors:
+        raise InvalidInput(errors=errors)
+    return body
+
+
+# Planning's messages name API fields ("after startsAt"); the page names its inputs. Its "too long" on an
+# override is about the duration, not a text.
+_PLAIN = {
+    "before_first_day": ("before_first_day", "Choose a day on or after the first day."),
+    "not_after_start": ("not_after_start", "Choose a time after the start."),
+    "too_long": ("override_too_long", "An override covers at most 92 days."),
+}
+
+
+def _plain(error: FieldError) -> FieldError:
+    code, message = _PLAIN.get(error.code, (error.code, error.message))
+    return FieldError(error.field, code, message)
+
+
 async def _queue_page(
     request: Request[Any, Any, Any],
     ctx: TenantContext,
@@ -344,10 +529,15 @@ async def _queue_page(
     values: dict[str, str] | None,
     errors: dict[str, str],
     status_code: int = 200,
+    *,
+    event: tuple[dict[str, str], dict[str, str]] = ({"scope": "queue"}, {}),
+    override: tuple[dict[str, str], dict[str, str]] = ({}, {}),
 ) -> Template:
     planned = await queues.planned_queue(ctx, queue_id)
     settings = planned.read()
     queue = await catalog.get_queue(ctx, queue_id)
+    events, _ = await adjustments.list_events(ctx, queue_id=None, cursor=None, limit=LIMIT)
+    overrides, _ = await adjustments.list_overrides(ctx, queue_id=queue_id, cursor=None, limit=LIMIT)
     shown = values or {
         "model": settings.model,
         "interval_minutes": str(settings.interval_minutes),
@@ -367,6 +557,15 @@ async def _queue_page(
         values=shown,
         errors=errors,
         models=STAFFING_MODEL_LABELS,
+        events=sorted(
+            (e for e in events if e.tenant_id == queue.tenant_id and e.queue_id in (None, queue.id)),
+            key=lambda e: e.first_day,
+        ),
+        overrides=sorted(overrides, key=lambda o: o.starts_at),
+        event_values=event[0],
+        event_errors=event[1],
+        override_values=override[0],
+        override_errors=override[1],
         can_plan=ctx.principal.role in PLAN_WRITERS,
         notice=notice if notice in NOTICES else None,
     )
