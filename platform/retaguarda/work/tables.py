@@ -104,9 +104,12 @@ class Task(Table, tablename="task"):
     a holder that lost the lease, and is refused."""
 
     id = UUID(primary_key=True)
-    tenant_id = ForeignKey(references=Tenant, index=True, null=False)
-    queue_id = ForeignKey(references=Queue, null=False, index=True, on_delete=OnDelete.restrict)
-    task_type_id = ForeignKey(references=TaskType, null=False, index=True, on_delete=OnDelete.restrict)
+    # No single-column indexes on tenant_id, queue_id and task_type_id: the composite ones lead with
+    # tenant_id, reads by queue or type go through them, and every index is written again by each claim,
+    # heartbeat, sweep and completion (a task row is updated a dozen times in its life).
+    tenant_id = ForeignKey(references=Tenant, index=False, null=False)
+    queue_id = ForeignKey(references=Queue, null=False, index=False, on_delete=OnDelete.restrict)
+    task_type_id = ForeignKey(references=TaskType, null=False, index=False, on_delete=OnDelete.restrict)
     external_ref = Varchar(length=200, null=True, default=None)
     title = Varchar(length=300, default="")
     payload = JSON(default="{}")
@@ -155,7 +158,8 @@ class TaskEvent(Table, tablename="task_event"):
 
     id = UUID(primary_key=True)
     tenant_id = ForeignKey(references=Tenant, index=True, null=False)
-    task_id = ForeignKey(references=Task, null=False, index=True)
+    # Indexed by (task_id, at) in the index migration: a history is read in order.
+    task_id = ForeignKey(references=Task, null=False, index=False)
     kind = Varchar(length=40)
     at = Timestamptz(default=TimestamptzNow())
     actor_user_id = UUID(null=True, default=None)
