@@ -2,12 +2,13 @@
 HTTP API of a real server, then the same workload runs as a raw asyncpg claim loop on the same database, in
 one run.
 
-The app is served by uvicorn in a subprocess on 127.0.0.1 (full mode: no job runner in the web process, as in
-production; the outbox rows it writes wait for the workers) with an asyncpg pool of DATABASE_POOL_MAX
-connections (default: one per operator). The raw baseline runs the statements that carry the same
-guarantees, through a pool of the same size: lock the operator's row, the claim UPDATE ... FOR UPDATE SKIP
-LOCKED, the time entry, the `claimed` event and its outbox row; then the fenced completion UPDATE, the time
-entry's close, the `completed` event and its outbox row. Each half is one transaction, as each API call is.
+The app is served by uvicorn (one process per core, BENCH_WORKERS) in a subprocess on 127.0.0.1 (full
+mode: no job runner in the web process, as in production; the outbox rows it writes wait for the workers)
+with asyncpg pools of DATABASE_POOL_MAX connections in all (default: one per operator). The raw baseline runs
+the statements that carry the same guarantees, through a pool of the same size: lock the operator's row, the
+claim UPDATE ... FOR UPDATE SKIP LOCKED, the time entry, the `claimed` event and its outbox row; then the
+fenced completion UPDATE, the time entry's close, the `completed` event and its outbox row. Each half is one
+transaction, as each API call is.
 
 Needs Postgres: DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/retaguarda_bench) names a scratch
 database that is dropped and recreated. BENCH_OPERATORS and BENCH_TASKS size the run. Prints one JSON line
@@ -37,7 +38,9 @@ sys.path.insert(0, str(ROOT))
 OPERATORS = int(os.environ.get("BENCH_OPERATORS", "50"))
 TASKS = int(os.environ.get("BENCH_TASKS", "3000"))
 # Web processes serving the API (see serve()).
-WORKERS = int(os.environ.get("BENCH_WORKERS", "1"))
+# One web process per core, as `retaguarda serve --workers N` is deployed (at most 4 here: the client needs
+# the machine too); BENCH_WORKERS overrides. Both sides hold the same number of connections in total.
+WORKERS = int(os.environ.get("BENCH_WORKERS", str(min(4, os.cpu_count() or 1))))
 os.environ.setdefault("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/retaguarda_bench")
 os.environ.setdefault("DATABASE_POOL_MAX", str(OPERATORS))
 os.environ.setdefault("SECRET_KEY", "bench")
