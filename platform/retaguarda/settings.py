@@ -37,6 +37,9 @@ class DatabaseSettings:
     sqlite_path: Path
     pool_min: int
     pool_max: int
+    # Tell PostgreSQL each transaction's tenant scope (set_config) for row-level security policies. Off
+    # unless such policies are installed: without them it is a round trip per request that changes nothing.
+    publish_scope: bool = False
 
     @property
     def is_postgres(self) -> bool:
@@ -136,6 +139,7 @@ def load_settings() -> Settings:
             sqlite_path=Path(_env("SQLITE_PATH") or str(data_dir / "retaguarda.sqlite3")),
             pool_min=_env_int("DATABASE_POOL_MIN", 1),
             pool_max=_env_int("DATABASE_POOL_MAX", 10),
+            publish_scope=_env_bool("DATABASE_PUBLISH_SCOPE", False),
         ),
         jobs=JobSettings(
             redis_url=_env("REDIS_URL"),

@@ -30,6 +30,7 @@ from retaguarda.auth.middleware import SAFE_METHODS
 from retaguarda.auth.principal import ROLE_SCOPES, Principal, Role, TenantKind
 from retaguarda.db import is_postgres, pg_fetch, transaction
 from retaguarda.errors import NotFound
+from retaguarda.settings import get_settings
 
 T = TypeVar("T", bound=Table)
 
@@ -136,7 +137,7 @@ def system_context(tenant_id: UUID | None = None) -> TenantContext:
 async def unit_of_work(principal: Principal, *, write: bool = True) -> AsyncIterator[TenantContext]:
     """The request's one transaction, knowing its principal."""
     async with transaction(write=write):
-        if is_postgres():
+        if is_postgres() and get_settings().db.publish_scope:
             await _publish_scope(principal)
         yield TenantContext(principal)
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 from uuid import uuid4
 
 import pytest
 
+from retaguarda import tenancy
 from retaguarda.auth import ROLE_SCOPES, Principal, Role, TenantKind
 from retaguarda.db import is_postgres, transaction
 from retaguarda.errors import NotFound
+from retaguarda.settings import get_settings
 from retaguarda.tenancy import TenantContext, system_context, unit_of_work
 from tenants.tables import BusinessCalendar, Tenant
 from tests.support.world import World
@@ -72,8 +75,16 @@ async def test_unit_of_work_rolls_back_on_error(world: World) -> None:
 
 
 @pytest.mark.postgres
-async def test_unit_of_work_tells_postgres_the_scope_for_row_level_security(world: World) -> None:
+async def test_unit_of_work_tells_postgres_the_scope_for_row_level_security(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
     assert is_postgres()
+    settings = get_settings()
+    monkeypatch.setattr(
+        tenancy,
+        "get_settings",
+        lambda: dataclasses.replace(settings, db=dataclasses.replace(settings.db, publish_scope=True)),
+    )
     async with unit_of_work(_client_principal(world.client_a.id)):
         rows = await Tenant.raw(
             "SELECT current_setting('retaguarda.tenant_ids') AS ids, "
@@ -84,5 +95,12 @@ async def test_unit_of_work_tells_postgres_the_scope_for_row_level_security(worl
         rows = await Tenant.raw("SELECT current_setting('retaguarda.all_tenants') AS al")
     assert rows == [{"al": "on"}]
     async with transaction():  # transaction-local: gone afterwards
+        rows = await Tenant.raw("SELECT current_setting('retaguarda.tenant_ids', true) AS ids")
+    assert rows[0]["ids"] in (None, "")
+
+
+@pytest.mark.postgres
+async def test_the_scope_is_not_published_unless_row_level_security_asks_for_it(world: World) -> None:
+    async with unit_of_work(_client_principal(world.client_a.id)):
         rows = await Tenant.raw("SELECT current_setting('retaguarda.tenant_ids', true) AS ids")
     assert rows[0]["ids"] in (None, "")
