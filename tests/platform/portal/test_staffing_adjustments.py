@@ -3,6 +3,7 @@ supervisors read them, other clients' queues do not exist, and refusals show nex
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import httpx
@@ -46,6 +47,10 @@ async def test_events_are_added_read_and_removed(floor: Floor) -> None:
     url = f"/staffing/queues/{floor.queue_a}"
     page = await manager.get(url)
     assert page.status_code == 200 and "Add a seasonal event" in page.text
+    # The page title is the queue's name alone, and each section appears once.
+    title = re.search(r"<title>(.*?)</title>", page.text, re.S)
+    assert title is not None and "<" not in title.group(1)
+    assert page.text.count('id="events-title"') == 1
     backwards = event_form(last_day=(date.today() + timedelta(days=1)).isoformat())
     refused = await manager.post(f"{url}/events", data=_form(manager, **backwards))
     assert refused.status_code == 422
