@@ -9,7 +9,7 @@ import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import httpx
 import pytest
@@ -17,6 +17,7 @@ import pytest
 from retaguarda.db import transaction
 from retaguarda.mail import LogSender, set_sender
 from retaguarda.work.sla.sweep import sweep_sla
+from retaguarda.work.sla.terms import tenant_calendar
 from retaguarda.work.tables import Notification, Task, TaskEvent, WebhookDelivery
 from tests.platform.work.test_webhooks import Receiver
 from tests.support.work import Floor
@@ -327,3 +328,10 @@ async def test_two_concurrent_sweeps_fire_each_event_once(floor: Floor) -> None:
     events = await TaskEvent.count().where(TaskEvent.kind.is_in(["sla_warning", "sla_breached"]))
     assert events == 60
     assert await _sweep(later) == 0
+
+
+async def test_a_policy_whose_calendar_is_gone_runs_on_the_clients_default_calendar(floor: Floor) -> None:
+    client = floor.world.client_a.id
+    fallback = await tenant_calendar(client, uuid4())
+    assert not fallback.always_open and fallback.timezone == "America/Sao_Paulo"
+    assert fallback == await tenant_calendar(client, None)

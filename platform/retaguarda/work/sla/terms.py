@@ -40,16 +40,22 @@ def calendar_of(row: dict[str, Any]) -> Calendar:
 
 
 async def tenant_calendar(tenant_id: UUID, calendar_id: UUID | None) -> Calendar:
-    """The named calendar, else the client's default one, else round the clock in the client's time zone
-    (a client that set no hours has bought a 24x7 service)."""
-    query = BusinessCalendar.select().where(  # scope: the caller holds a row of this tenant
+    """The named calendar (when it still exists), else the client's default one, else round the clock in the
+    client's time zone (a client that set no hours has bought a 24x7 service)."""
+    client_calendars = BusinessCalendar.select().where(  # scope: the caller holds a row of this tenant
         BusinessCalendar.tenant_id == tenant_id
     )
+    row = None
     if calendar_id is not None:
-        query = query.where(BusinessCalendar.id == calendar_id)
-    else:
-        query = query.where(BusinessCalendar.is_default == True)  # noqa: E712 - SQL, not Python
-    row = await query.first()
+        row = await client_calendars.where(BusinessCalendar.id == calendar_id).first()
+    if row is None:
+        row = (
+            await BusinessCalendar.select()
+            .where(  # scope: as above
+                (BusinessCalendar.tenant_id == tenant_id) & (BusinessCalendar.is_default == True)  # noqa: E712
+            )
+            .first()
+        )
     if row is not None:
         return calendar_of(row)
     tenant = await Tenant.select(Tenant.timezone).where(Tenant.id == tenant_id).first()  # scope: as above
