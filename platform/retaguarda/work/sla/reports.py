@@ -191,13 +191,18 @@ async def _labels(ctx: TenantContext, group_by: GroupBy, locale: str) -> Callabl
     return lambda key: format_date(key, locale)
 
 
+# The task column each non-period grouping keys on.
+GROUP_COLUMNS = {
+    GroupBy.CLIENT: "tenant_id",
+    GroupBy.QUEUE: "queue_id",
+    GroupBy.TASK_TYPE: "task_type_id",
+    GroupBy.PRIORITY: "priority",
+}
+
+
 def _key(group_by: GroupBy, row: Mapping[str, Any], at: datetime, zone: ZoneInfo) -> Any:
-    return {
-        GroupBy.CLIENT: lambda: row["tenant_id"],
-        GroupBy.QUEUE: lambda: row["queue_id"],
-        GroupBy.TASK_TYPE: lambda: row["task_type_id"],
-        GroupBy.PRIORITY: lambda: row["priority"],
-    }.get(group_by, lambda: _period_key(group_by, at, zone))()
+    column = GROUP_COLUMNS.get(group_by)
+    return row[column] if column is not None else _period_key(group_by, at, zone)
 
 
 async def report_zone(ctx: TenantContext, tenant_id: UUID | None) -> str:

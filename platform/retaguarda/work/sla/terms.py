@@ -108,8 +108,3 @@ async def current_version_id(policy_id: UUID) -> UUID | None:
         .first()
     )
     return version["id"] if version else None
-
-
-def forget_cached_terms() -> None:
-    """Tests and calendar edits in the same process drop what is cached."""
-    _cache.clear()
