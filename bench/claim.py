@@ -10,6 +10,11 @@ claim UPDATE ... FOR UPDATE SKIP LOCKED, the time entry, the `claimed` event and
 fenced completion UPDATE, the time entry's close, the `completed` event and its outbox row. Each half is one
 transaction, as each API call is.
 
+Both sides run the same closed loop and are measured the same way (Window): the first BENCH_WARMUP tasks per
+operator (default 4) are a warm-up, and the throughput and the latencies are those of the steady state after
+it, with the server's connections open (DATABASE_POOL_MIN = its share of the pool, as the raw pool's are) and
+the operators out of step.
+
 Needs Postgres: DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/retaguarda_bench) names a scratch
 database that is dropped and recreated. BENCH_OPERATORS and BENCH_TASKS size the run. Prints one JSON line
 last:
@@ -21,6 +26,7 @@ never completed, both in the API run.
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import os
 import re
@@ -37,6 +43,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 OPERATORS = int(os.environ.get("BENCH_OPERATORS", "50"))
 TASKS = int(os.environ.get("BENCH_TASKS", "3000"))
+# Untimed tasks per operator before each measured run (both sides).
+WARMUP_PER_OPERATOR = int(os.environ.get("BENCH_WARMUP", "4"))
 # Web processes serving the API (see serve()).
 # One web process per core, as `retaguarda serve --workers N` is deployed (at most 4 here: the client needs
 # the machine too); BENCH_WORKERS overrides. Both sides hold the same number of connections in total.
@@ -100,6 +108,8 @@ def serve(port: int, workers: int = WORKERS) -> subprocess.Popen[bytes]:
         "REDIS_URL": "redis://127.0.0.1:6379/15",
         "PYTHONPATH": str(ROOT),
         "DATABASE_POOL_MAX": str(max(1, pool_total // workers)),
+        # Opened at start-up, as the raw side's pool is (and as a deployment under load would keep them).
+        "DATABASE_POOL_MIN": str(max(1, pool_total // workers)),
     }
     command = [
         sys.executable, "-m", "uvicorn", "retaguarda.app:create_app", "--factory",
@@ -216,38 +226,81 @@ async def signed_in(base_url: str, email: str) -> ApiClient:
     return ApiClient(base_url, {"Cookie": f"{SESSION_COOKIE}={session}", "X-CSRF-Token": csrf})
 
 
-async def api_run(base_url: str, emails: list[str]) -> tuple[float, list[float], list[str]]:
+class Window:
+    """The measured window of one closed-loop run. Every operator claims and completes until the queue is
+    empty; the first WARMUP_PER_OPERATOR * OPERATORS completions are a warm-up (each server process opens its
+    connections and takes its code paths, as a running deployment has, and the operators fall out of step, as
+    people do), and the window opens at the completion that ends it. Calls started inside the window are
+    timed; the throughput is the completions inside it over its length."""
+
+    def __init__(self, warmup: int) -> None:
+        self.warmup = warmup
+        self.opened_at: float | None = None
+        self.closed_at = 0.0
+        self.latencies: list[float] = []
+        self.completed: list[str] = []  # every completion, warm-up included
+        self.measured = 0
+
+    @property
+    def open(self) -> bool:
+        return self.opened_at is not None
+
+    def timed(self, started: float, measuring: bool) -> None:
+        if measuring:
+            self.latencies.append(time.perf_counter() - started)
+
+    def complete(self, task_id: str, measuring: bool) -> None:
+        self.completed.append(task_id)
+        if measuring:
+            self.measured += 1
+        elif not self.open and len(self.completed) >= self.warmup:
+            self.opened_at = time.perf_counter()
+
+    async def run(self, operators: Any) -> None:
+        # The harness imported the whole app to build the world: its heap is frozen first, or a full pass of
+        # its own garbage collector stalls every simulated operator at once (it did: 150 ms with no call
+        # completing, on either side).
+        gc.collect()
+        gc.freeze()
+        await asyncio.gather(*operators)
+        self.closed_at = time.perf_counter()
+        gc.unfreeze()
+
+    @property
+    def per_s(self) -> float:
+        assert self.opened_at is not None, "the run ended inside its warm-up"
+        return self.measured / (self.closed_at - self.opened_at)
+
+
+async def api_run(base_url: str, emails: list[str]) -> Window:
     clients = await asyncio.gather(*(signed_in(base_url, email) for email in emails))
-    latencies: list[float] = []
-    completed: list[str] = []
+    window = Window(WARMUP_PER_OPERATOR * OPERATORS)
 
     async def operator(client: ApiClient) -> None:
         while True:
-            started = time.perf_counter()
+            measuring, started = window.open, time.perf_counter()
             status, body = await client.post("/api/v1/work/next")
-            latencies.append(time.perf_counter() - started)
+            window.timed(started, measuring)
             if status == 204:
                 return
             assert status == 200, body
             lease = json.loads(body)
             task_id = lease["task"]["id"]
-            started = time.perf_counter()
+            measuring, started = window.open, time.perf_counter()
             status, body = await client.post(
                 f"/api/v1/work/{task_id}/complete", {"fencingToken": lease["fencingToken"]}
             )
-            latencies.append(time.perf_counter() - started)
+            window.timed(started, measuring)
             if status == 204:
-                completed.append(task_id)
+                window.complete(task_id, measuring)
 
-    started = time.perf_counter()
-    await asyncio.gather(*(operator(client) for client in clients))
-    elapsed = time.perf_counter() - started
+    await window.run(operator(client) for client in clients)
     for client in clients:
         await client.aclose()
-    return elapsed, latencies, completed
+    return window
 
 
-async def raw_run(dsn: str, operator_ids: list[UUID], pool_size: int) -> tuple[float, int, list[float]]:
+async def raw_run(dsn: str, operator_ids: list[UUID], pool_size: int) -> Window:
     import asyncpg
 
     from retaguarda.work.service.claims import CLAIM_SQL, LOCK_OPERATOR_SQL
@@ -256,59 +309,55 @@ async def raw_run(dsn: str, operator_ids: list[UUID], pool_size: int) -> tuple[f
     lock_sql = LOCK_OPERATOR_SQL.replace("{}", "$1")
     lease = timedelta(minutes=5)
     pool = await asyncpg.create_pool(dsn, min_size=pool_size, max_size=pool_size)
-    completed = 0
-    # Each transaction's time, as the API side times each call: the same closed loop's latencies.
-    latencies: list[float] = []
+    window = Window(WARMUP_PER_OPERATOR * OPERATORS)
 
     async def operator(operator_id: UUID) -> None:
-        nonlocal completed
         while True:
             now = datetime.now(UTC)
-            started = time.perf_counter()
+            measuring, started = window.open, time.perf_counter()
             async with pool.acquire() as conn, conn.transaction():
                 await conn.execute(lock_sql, operator_id)
                 task = await conn.fetchrow(claim_sql, operator_id, now + lease, now)
-                if task is None:
-                    return
-                await conn.execute(
-                    RAW_CLAIM_EXTRAS[0], uuid4(), task["tenant_id"], task["id"], operator_id, now
-                )
-                await conn.execute(
-                    RAW_CLAIM_EXTRAS[1],
-                    uuid4(),
-                    task["tenant_id"],
-                    task["id"],
-                    now,
-                    operator_id,
-                    task["fencing_token"],
-                )
-                await outbox(conn, task["tenant_id"], task["id"], "task.claimed", now)
-            latencies.append(time.perf_counter() - started)
+                if task is not None:
+                    await conn.execute(
+                        RAW_CLAIM_EXTRAS[0], uuid4(), task["tenant_id"], task["id"], operator_id, now
+                    )
+                    await conn.execute(
+                        RAW_CLAIM_EXTRAS[1],
+                        uuid4(),
+                        task["tenant_id"],
+                        task["id"],
+                        now,
+                        operator_id,
+                        task["fencing_token"],
+                    )
+                    await outbox(conn, task["tenant_id"], task["id"], "task.claimed", now)
+            window.timed(started, measuring)
+            if task is None:
+                return
             now = datetime.now(UTC)
-            started = time.perf_counter()
+            measuring, started = window.open, time.perf_counter()
             async with pool.acquire() as conn, conn.transaction():
                 done = await conn.fetchrow(RAW_COMPLETE, now, task["id"], operator_id, task["fencing_token"])
-                if done is None:
-                    continue
-                await conn.execute(RAW_CLOSE_ENTRY, now, task["id"], operator_id)
-                await conn.execute(
-                    RAW_COMPLETED_EVENT,
-                    uuid4(),
-                    task["tenant_id"],
-                    task["id"],
-                    now,
-                    operator_id,
-                    task["fencing_token"],
-                )
-                await outbox(conn, task["tenant_id"], task["id"], "task.completed", now)
-            latencies.append(time.perf_counter() - started)
-            completed += 1
+                if done is not None:
+                    await conn.execute(RAW_CLOSE_ENTRY, now, task["id"], operator_id)
+                    await conn.execute(
+                        RAW_COMPLETED_EVENT,
+                        uuid4(),
+                        task["tenant_id"],
+                        task["id"],
+                        now,
+                        operator_id,
+                        task["fencing_token"],
+                    )
+                    await outbox(conn, task["tenant_id"], task["id"], "task.completed", now)
+            window.timed(started, measuring)
+            if done is not None:
+                window.complete(str(task["id"]), measuring)
 
-    run_started = time.perf_counter()
-    await asyncio.gather(*(operator(operator_id) for operator_id in operator_ids))
-    elapsed = time.perf_counter() - run_started
+    await window.run(operator(operator_id) for operator_id in operator_ids)
     await pool.close()
-    return elapsed, completed, latencies
+    return window
 
 
 async def outbox(conn: Any, tenant_id: UUID, task_id: UUID, event: str, now: datetime) -> None:
@@ -323,10 +372,13 @@ def pg_placeholders(sql: str, **text: str) -> str:
 
 
 async def reset_tasks(floor: Any) -> None:
+    """A fresh floor for a run: its warm-up and measured tasks queued, the statistics current."""
     from retaguarda.db import get_engine
 
-    await get_engine().run_ddl("TRUNCATE task_event, time_entry, task_comment, kernel_outbox, task CASCADE")
-    await queue_tasks(floor, TASKS)
+    engine = get_engine()
+    await engine.run_ddl("TRUNCATE task_event, time_entry, task_comment, kernel_outbox, task CASCADE")
+    await queue_tasks(floor, WARMUP_PER_OPERATOR * OPERATORS + TASKS)
+    await engine.run_ddl("ANALYZE")
 
 
 async def main() -> dict[str, object]:
@@ -350,45 +402,42 @@ async def main() -> dict[str, object]:
             await add_operator(world, key, skill_id=floor.skill_id, pool_id=floor.pool_id) for key in keys
         ]
     await reset_tasks(floor)
-    await get_engine().run_ddl("ANALYZE")
 
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     server = serve(port)
     try:
         await wait_until_up(base_url, server)
-        api_s, latencies, completed = await api_run(base_url, [world.people[key].email for key in keys])
+        api = await api_run(base_url, [world.people[key].email for key in keys])
     finally:
         server.terminate()
         server.wait(timeout=30)
     engine = get_engine()
     double_claims = (await engine.run_ddl(DOUBLE_CLAIMS_SQL))[0]["count"]
     lost = (await engine.run_ddl("SELECT count(*) FROM task WHERE status <> 'done'"))[0]["count"]
-    double_claims += len(completed) - len(set(completed))
+    double_claims += len(api.completed) - len(set(api.completed))
 
     await reset_tasks(floor)
-    await engine.run_ddl("ANALYZE")
-    raw_s, raw_completed, raw_latencies = await raw_run(
-        settings.db.asyncpg_dsn, operator_ids, settings.db.pool_max
-    )
+    raw = await raw_run(settings.db.asyncpg_dsn, operator_ids, settings.db.pool_max)
     raw_lost = (await engine.run_ddl("SELECT count(*) FROM task WHERE status <> 'done'"))[0]["count"]
-    assert raw_completed == TASKS and raw_lost == 0, "the raw loop itself lost tasks"
+    queued = WARMUP_PER_OPERATOR * OPERATORS + TASKS
+    assert len(raw.completed) == queued and raw_lost == 0, "the raw loop itself lost tasks"
     await stop_database()
 
-    api_per_s, raw_per_s = TASKS / api_s, TASKS / raw_s
     return {
         "bench": "claim",
         "operators": OPERATORS,
         "tasks": TASKS,
-        "api_per_s": round(api_per_s, 1),
-        "raw_per_s": round(raw_per_s, 1),
-        "ratio": round(api_per_s / raw_per_s, 3),
-        "p99_ms": p99_ms(latencies),
+        "api_per_s": round(api.per_s, 1),
+        "raw_per_s": round(raw.per_s, 1),
+        "ratio": round(api.per_s / raw.per_s, 3),
+        "p99_ms": p99_ms(api.latencies),
         # The raw loop's own p99 in the same closed loop of OPERATORS: with every operator always waiting on
         # its next call, latency is about OPERATORS / throughput, for either side.
-        "raw_p99_ms": p99_ms(raw_latencies),
+        "raw_p99_ms": p99_ms(raw.latencies),
         "double_claims": double_claims,
         "lost": lost,
+        "warmup_tasks": WARMUP_PER_OPERATOR * OPERATORS,
     }
 
 
