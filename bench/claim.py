@@ -303,10 +303,11 @@ async def api_run(base_url: str, emails: list[str]) -> Window:
 async def raw_run(dsn: str, operator_ids: list[UUID], pool_size: int) -> Window:
     import asyncpg
 
-    from retaguarda.work.service.claims import CLAIM_SQL, LOCK_OPERATOR_SQL
+    from retaguarda.work.service.claims import CLAIM_SQL
 
     claim_sql = pg_placeholders(CLAIM_SQL, lock="FOR UPDATE SKIP LOCKED")
-    lock_sql = LOCK_OPERATOR_SQL.replace("{}", "$1")
+    # Serialises one operator's own concurrent claims, so two of them cannot both see capacity left.
+    lock_sql = "SELECT id FROM operator WHERE id = $1 FOR UPDATE"
     lease = timedelta(minutes=5)
     pool = await asyncpg.create_pool(dsn, min_size=pool_size, max_size=pool_size)
     window = Window(WARMUP_PER_OPERATOR * OPERATORS)

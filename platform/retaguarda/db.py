@@ -130,14 +130,6 @@ async def pg_fetch(sql: str, *args: Any) -> list[Any]:
         return list(await connection.fetch(sql, *args))
 
 
-def dollar_placeholders(sql: str, *names: str) -> str:
-    """``{name}`` placeholders → asyncpg's ``$n``, numbered by their position in ``names``; a name used twice
-    is one parameter, passed once. Done once, when a statement constant is defined."""
-    for number, name in enumerate(names, start=1):
-        sql = sql.replace("{" + name + "}", f"${number}")
-    return sql
-
-
 async def ping() -> None:
     """Raise when the database does not answer."""
     await get_engine().run_ddl("SELECT 1")

@@ -8,10 +8,12 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import QueryParameter
 
 from retaguarda.errors import problem_responses
-from retaguarda.tenancy import TenantContext, provide_tenant_context
+from retaguarda.tenancy import TenantContext, provide_statement_context, provide_tenant_context
 
 # A controller's `dependencies`: each handler's one unit of work, as `ctx: Ctx`.
 CONTEXT = {"ctx": Provide(provide_tenant_context)}
+# For handlers whose PostgreSQL writes are one atomic statement each (tenancy.statement_unit).
+STATEMENT_CONTEXT = {"ctx": Provide(provide_statement_context)}
 Ctx = NamedDependency[TenantContext]
 Limit = Annotated[int, QueryParameter(ge=1, le=200, description="Page size (at most 200).")]
 Cursor = Annotated[str | None, QueryParameter(description="The `nextCursor` of the previous page.")]

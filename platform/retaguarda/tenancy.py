@@ -8,7 +8,8 @@ tenants leak nothing.
 
 :func:`unit_of_work` opens the request's one transaction and, on PostgreSQL, publishes the reachable tenants
 as transaction-local settings (``retaguarda.tenant_ids``, ``retaguarda.all_tenants``), so row-level security
-policies can later be switched on without touching a service.
+policies can later be switched on without touching a service. :func:`statement_unit` is the same for the hot
+handlers whose PostgreSQL writes are one atomic statement: it opens no transaction around it.
 """
 
 from __future__ import annotations
@@ -142,6 +143,20 @@ async def unit_of_work(principal: Principal, *, write: bool = True) -> AsyncIter
         yield TenantContext(principal)
 
 
+@asynccontextmanager
+async def statement_unit(principal: Principal, *, write: bool = True) -> AsyncIterator[TenantContext]:
+    """The unit of work of a handler whose writes on PostgreSQL are one statement, atomic by itself (a claim,
+    a completion, an intake without an idempotency key): each statement runs in its own implicit transaction,
+    without the BEGIN and COMMIT round trips around it, which were half of such a request's. A handler that
+    writes more than once under it opens ``transaction()`` around those writes itself. SQLite, and PostgreSQL
+    with the scope published for row-level security, get the usual :func:`unit_of_work`."""
+    if is_postgres() and not get_settings().db.publish_scope:
+        yield TenantContext(principal)
+        return
+    async with unit_of_work(principal, write=write) as ctx:
+        yield ctx
+
+
 # Straight to asyncpg (pg_fetch): this runs at the start of every request's transaction, and Piccolo's
 # query-string processing would cost more CPU than the statement.
 PUBLISH_SCOPE_SQL = (
@@ -160,4 +175,10 @@ async def provide_tenant_context(request: Request[Any, Any, Any]) -> AsyncGenera
     resolves sibling dependencies in a task group, and a transaction opened in another task would not be the
     one the handler's queries see."""
     async with unit_of_work(current_principal(request), write=request.method not in SAFE_METHODS) as ctx:
+        yield ctx
+
+
+async def provide_statement_context(request: Request[Any, Any, Any]) -> AsyncGenerator[TenantContext, None]:
+    """Litestar dependency: the request's :func:`statement_unit` (for handlers that declare it)."""
+    async with statement_unit(current_principal(request), write=request.method not in SAFE_METHODS) as ctx:
         yield ctx

@@ -9,10 +9,10 @@ import pytest
 
 from retaguarda import tenancy
 from retaguarda.auth import ROLE_SCOPES, Principal, Role, TenantKind
-from retaguarda.db import is_postgres, transaction
+from retaguarda.db import get_engine, is_postgres, transaction
 from retaguarda.errors import NotFound
 from retaguarda.settings import get_settings
-from retaguarda.tenancy import TenantContext, system_context, unit_of_work
+from retaguarda.tenancy import TenantContext, statement_unit, system_context, unit_of_work
 from tenants.tables import BusinessCalendar, Tenant
 from tests.support.world import World
 
@@ -104,3 +104,22 @@ async def test_the_scope_is_not_published_unless_row_level_security_asks_for_it(
     async with unit_of_work(_client_principal(world.client_a.id)):
         rows = await Tenant.raw("SELECT current_setting('retaguarda.tenant_ids', true) AS ids")
     assert rows[0]["ids"] in (None, "")
+
+
+async def test_a_statement_unit_opens_a_transaction_only_where_it_must(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL: no transaction around the handler's one statement; SQLite, or the scope published for
+    row-level security: the usual unit of work, rolled back on error."""
+    engine = get_engine()
+    async with statement_unit(_client_principal(world.client_a.id)) as ctx:
+        assert engine.transaction_exists() is not is_postgres()
+        assert ctx.reachable == frozenset({world.client_a.id})
+    settings = get_settings()
+    monkeypatch.setattr(
+        tenancy,
+        "get_settings",
+        lambda: dataclasses.replace(settings, db=dataclasses.replace(settings.db, publish_scope=True)),
+    )
+    async with statement_unit(_client_principal(world.client_a.id)):
+        assert engine.transaction_exists()

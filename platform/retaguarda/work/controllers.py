@@ -11,7 +11,8 @@ from litestar import Controller, Request, Response, get, patch, post
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody
 
 from retaguarda.auth import Role, Scope, authenticated, provider_staff, requires_role, requires_scope
-from retaguarda.endpoints import CONTEXT, READ_ERRORS, WRITE_ERRORS, Ctx, Cursor, Limit
+from retaguarda.db import transaction
+from retaguarda.endpoints import CONTEXT, READ_ERRORS, STATEMENT_CONTEXT, WRITE_ERRORS, Ctx, Cursor, Limit
 from retaguarda.idempotency import StoredResponse, check_key, remember, replay, request_fingerprint
 from retaguarda.work.schemas import (
     AskClient,
@@ -144,6 +145,7 @@ class TaskController(Controller):
         summary="Submit a task (honours Idempotency-Key)",
         guards=[requires_scope(Scope.TASKS_WRITE)],
         responses=WRITE_ERRORS,
+        dependencies=STATEMENT_CONTEXT,
     )
     async def submit(
         self,
@@ -153,15 +155,18 @@ class TaskController(Controller):
         idempotency_key: Annotated[str | None, HeaderParameter(name="Idempotency-Key")] = None,
     ) -> Response[Any]:
         if idempotency_key is None:
+            # On PostgreSQL the intake's one write is a single statement (STATEMENT_CONTEXT).
             return Response(await intake.create_task(ctx, data), status_code=201)
         check_key(idempotency_key)
         tenant_id = owning_tenant(ctx, data.tenant_id)
         fingerprint = request_fingerprint(request.method, request.url.path, await request.body())
-        stored = await replay(tenant_id, idempotency_key, fingerprint)
-        if stored is None:
-            created = await intake.create_task(ctx, data)
-            stored = StoredResponse(201, msgspec.json.encode(created))
-            await remember(tenant_id, idempotency_key, fingerprint, stored)
+        # The task and its key commit together or not at all.
+        async with transaction():
+            stored = await replay(tenant_id, idempotency_key, fingerprint)
+            if stored is None:
+                created = await intake.create_task(ctx, data)
+                stored = StoredResponse(201, msgspec.json.encode(created))
+                await remember(tenant_id, idempotency_key, fingerprint, stored)
         return Response(
             stored.body,
             status_code=stored.status_code,
@@ -243,6 +248,7 @@ class WorkController(Controller):
         operation_id="claimNextTask",
         summary="Claim the next task (204 when there is none)",
         responses=WRITE_ERRORS,
+        dependencies=STATEMENT_CONTEXT,
     )
     async def claim_next(self, ctx: Ctx) -> Response[Lease | None]:
         lease = await claims.claim_next_task(ctx)
@@ -252,11 +258,23 @@ class WorkController(Controller):
     async def held(self, ctx: Ctx) -> list[Lease]:
         return await claims.held_leases(ctx)
 
-    @post("/{task_id:uuid}/heartbeat", operation_id="heartbeatTask", status_code=200, responses=WRITE_ERRORS)
+    @post(
+        "/{task_id:uuid}/heartbeat",
+        operation_id="heartbeatTask",
+        status_code=200,
+        responses=WRITE_ERRORS,
+        dependencies=STATEMENT_CONTEXT,
+    )
     async def heartbeat(self, ctx: Ctx, task_id: FromPath[UUID], data: JSONBody[LeaseCall]) -> Lease:
         return await claims.heartbeat(ctx, task_id, data.fencing_token)
 
-    @post("/{task_id:uuid}/release", operation_id="releaseTask", status_code=204, responses=WRITE_ERRORS)
+    @post(
+        "/{task_id:uuid}/release",
+        operation_id="releaseTask",
+        status_code=204,
+        responses=WRITE_ERRORS,
+        dependencies=STATEMENT_CONTEXT,
+    )
     async def release(self, ctx: Ctx, task_id: FromPath[UUID], data: JSONBody[LeaseCall]) -> None:
         await claims.release(ctx, task_id, data.fencing_token)
 
@@ -264,7 +282,13 @@ class WorkController(Controller):
     async def ask_client(self, ctx: Ctx, task_id: FromPath[UUID], data: JSONBody[AskClient]) -> None:
         await claims.ask_client(ctx, task_id, data.fencing_token, data.question)
 
-    @post("/{task_id:uuid}/complete", operation_id="completeTask", status_code=204, responses=WRITE_ERRORS)
+    @post(
+        "/{task_id:uuid}/complete",
+        operation_id="completeTask",
+        status_code=204,
+        responses=WRITE_ERRORS,
+        dependencies=STATEMENT_CONTEXT,
+    )
     async def complete(self, ctx: Ctx, task_id: FromPath[UUID], data: JSONBody[LeaseCall]) -> None:
         await claims.complete(ctx, task_id, data.fencing_token)
 

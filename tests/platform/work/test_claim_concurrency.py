@@ -197,3 +197,14 @@ async def test_parallel_claims_of_one_operator_stop_at_its_capacity(floor: Floor
     held = (await client.get("/api/v1/work/held")).json()
     assert len(held) == 2 and len({lease["task"]["id"] for lease in held}) == 2
     assert await Task.count().where(Task.status == "claimed") == 2
+
+
+async def test_the_claim_function_runs_the_claim_statement_of_the_code() -> None:
+    """work_claim_next() holds a snapshot of CLAIM_SQL (its migration says why): a change to one without the
+    other fails here."""
+    rows = await get_engine().run_ddl("SELECT prosrc FROM pg_proc WHERE proname = 'work_claim_next'")
+    assert len(rows) == 1
+    expected = claims.CLAIM_SQL.replace("{lock}", "FOR UPDATE SKIP LOCKED")
+    for placeholder, name in (("{op}", "v_op"), ("{lease}", "p_lease"), ("{now}", "p_now")):
+        expected = expected.replace(placeholder, name)
+    assert " ".join(expected.split()) in " ".join(rows[0]["prosrc"].split())

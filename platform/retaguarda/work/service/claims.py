@@ -19,7 +19,7 @@ from functools import lru_cache
 from typing import Any
 from uuid import UUID, uuid4
 
-from retaguarda.db import dollar_placeholders, is_postgres, pg_fetch
+from retaguarda.db import is_postgres, pg_fetch
 from retaguarda.errors import Conflict, FieldError, Forbidden, InvalidInput
 from retaguarda.i18n import N_
 from retaguarda.settings import get_settings
@@ -67,45 +67,15 @@ WHERE id = (
 )
 RETURNING *
 """
-# Serialises one operator's own concurrent claims, so two of them cannot both see capacity left.
-LOCK_OPERATOR_SQL = "SELECT id FROM operator WHERE id = {} FOR UPDATE"
 
-# Postgres, the claim in two round trips. First the caller's operator record, found and locked by one
-# statement: the lock must be taken by a statement of its own, before the claim's, because a statement sees
-# the data as of its start; the claim that follows then counts the holds of every claim committed by whoever
-# held the lock before (a lock taken inside the claim's statement would count them as of before the wait).
-OPERATOR_FOR_CLAIM_SQL = "SELECT id FROM operator WHERE user_id = $1 LIMIT 1 FOR UPDATE"
-# Then the claim itself (CLAIM_SQL, the one place that says what a claim sets) with its time entry, its
-# `claimed` event and that event's outbox row, written by the same statement: nothing is written unless a
-# task was claimed, and all of it commits or none.
-CLAIM_AND_RECORD_SQL = dollar_placeholders(
-    "WITH claimed AS ("  # noqa: S608 - composed once from constants: CLAIM_SQL and the text below
-    + CLAIM_SQL.replace("{lock}", "FOR UPDATE SKIP LOCKED")
-    + """), entry AS (
-    INSERT INTO time_entry (id, tenant_id, task_id, operator_id, started_at)
-    SELECT {entry}::uuid, tenant_id, id, {op}::uuid, {now}::timestamptz FROM claimed
-), event AS (
-    INSERT INTO task_event (id, tenant_id, task_id, kind, at, actor_user_id, operator_id, fencing_token)
-    SELECT {event}::uuid, tenant_id, id, 'claimed', {now}::timestamptz, {actor}::uuid, {op}::uuid,
-           fencing_token
-    FROM claimed
-), outbox AS (
-    INSERT INTO kernel_outbox (id, tenant_id, job, args, available_at)
-    SELECT {job}::uuid, tenant_id, 'work.task_event',
-           json_build_object('task_id', id::text, 'event', 'task.claimed', 'event_id', {event}::text),
-           {now}::timestamptz
-    FROM claimed
-)
-SELECT * FROM claimed
-""",
-    "op",
-    "lease",
-    "now",
-    "entry",
-    "event",
-    "actor",
-    "job",
-)
+# Postgres: the claim is one call of work_claim_next() (migration work_2026_11_29t00_40): it locks the
+# caller's operator record by a statement of its own, because a statement sees the data as of its start, so
+# the claim that follows counts the holds of every claim committed by whoever held the lock before (a lock
+# taken inside the claim's statement would count them as of before the wait). Then CLAIM_SQL, the one place
+# that says what a claim sets, with its time entry, its `claimed` event and that event's outbox row, written
+# by the same statement: nothing is written unless a task was claimed, and all of it commits or none.
+CLAIM_NEXT_SQL = "SELECT * FROM work_claim_next($1, $2, $3, $4, $5, $6)"
+IS_OPERATOR_SQL = "SELECT 1 FROM operator WHERE user_id = $1 LIMIT 1"
 
 
 class LeaseLost(Conflict):
@@ -169,26 +139,16 @@ async def claim_next_task(ctx: TenantContext) -> Lease | None:
 
 
 async def _claim_next_task_pg(ctx: TenantContext) -> Lease | None:
-    """The claim in two statements (see OPERATOR_FOR_CLAIM_SQL and CLAIM_AND_RECORD_SQL)."""
+    """The claim in one round trip and its own implicit transaction (see CLAIM_NEXT_SQL)."""
     user_id = _provider_user(ctx)
-    # scope: the caller's own operator record, by the principal's user id
-    found = await pg_fetch(OPERATOR_FOR_CLAIM_SQL, user_id)
-    if not found:
-        raise Forbidden("You are not set up as an operator.")
-    operator_id = found[0]["id"]
     stamp = now()
-    # scope: the operator's pools decide which clients' tasks it may take
-    rows = await pg_fetch(
-        CLAIM_AND_RECORD_SQL,
-        operator_id,
-        stamp + lease_duration(),
-        stamp,
-        uuid4(),
-        uuid4(),
-        user_id,
-        uuid4(),
-    )
+    # scope: the caller's own operator record (by the principal's user id), whose pools decide which clients'
+    # tasks it may take
+    rows = await pg_fetch(CLAIM_NEXT_SQL, user_id, stamp + lease_duration(), stamp, uuid4(), uuid4(), uuid4())
     if not rows:
+        # scope: the caller's own operator record
+        if not await pg_fetch(IS_OPERATOR_SQL, user_id):
+            raise Forbidden("You are not set up as an operator.")
         return None
     outbox_written()
     return _lease(rows[0])
