@@ -238,6 +238,7 @@ class Window:
         self.opened_at: float | None = None
         self.closed_at = 0.0
         self.latencies: list[float] = []
+        self.starts: list[float] = []
         self.completed: list[str] = []  # every completion, warm-up included
         self.measured = 0
 
@@ -248,6 +249,13 @@ class Window:
     def timed(self, started: float, measuring: bool) -> None:
         if measuring:
             self.latencies.append(time.perf_counter() - started)
+            self.starts.append(started)
+
+    def dump(self, path: str) -> None:
+        """BENCH_TRACE: each timed call's start and duration, to look for stalls (JSON lines)."""
+        with open(path, "a") as out:
+            for started, seconds in zip(self.starts, self.latencies, strict=True):
+                out.write(json.dumps([started, seconds]) + "\n")
 
     def complete(self, task_id: str, measuring: bool) -> None:
         self.completed.append(task_id)
@@ -295,6 +303,8 @@ async def api_run(base_url: str, emails: list[str]) -> Window:
                 window.complete(task_id, measuring)
 
     await window.run(operator(client) for client in clients)
+    if trace := os.environ.get("BENCH_TRACE"):
+        window.dump(trace)
     for client in clients:
         await client.aclose()
     return window
