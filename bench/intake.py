@@ -3,7 +3,9 @@ a 100,000-row CSV import (upload + the import job) against a raw COPY of the sam
 
 The app is served by uvicorn in a subprocess on 127.0.0.1 (full mode: no job runner in the web process).
 The submitters (BENCH_SUBMITTERS, default 20) post with a client's API key; the raw baseline inserts each task
-with its `created` event and outbox row in one transaction, through an asyncpg pool of the same size. The CSV
+with its `created` event and outbox row in one transaction, through an asyncpg pool of the same size. Each
+side first submits BENCH_WARMUP tasks per submitter (default 10) untimed; the measured submissions then
+alternate between the sides in BENCH_ROUNDS rounds (default 4). The CSV
 is uploaded to the server, and its import job runs in a separate worker process, as `retaguarda worker`
 would run it, whose peak RSS is reported (the import streams the file: memory must stay flat). The COPY
 baseline loads the tasks the import created (same columns and values, fresh ids and references) into the
@@ -18,12 +20,14 @@ database that is dropped and recreated. Prints one JSON line last:
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import os
 import resource
 import subprocess
 import sys
 import time
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -35,6 +39,9 @@ sys.path.insert(0, str(ROOT))
 sys.path.append(str(ROOT / "bench"))
 SUBMITTERS = int(os.environ.get("BENCH_SUBMITTERS", "20"))
 SUBMISSIONS = int(os.environ.get("BENCH_SUBMISSIONS", "2000"))
+# Untimed submissions per submitter before each side's measured run (connections open, code paths taken).
+WARMUP_PER_SUBMITTER = int(os.environ.get("BENCH_WARMUP", "10"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "4"))
 CSV_ROWS = int(os.environ.get("BENCH_CSV_ROWS", "100000"))
 os.environ.setdefault("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/retaguarda_bench")
 os.environ.setdefault("DATABASE_POOL_MAX", str(SUBMITTERS))
@@ -72,35 +79,47 @@ def csv_text(rows: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-async def api_submissions(base_url: str, api_key: str) -> float:
+Submit = Callable[[Iterator[int]], Awaitable[None]]
+
+
+async def timed(submitters: list[Submit], numbers: range) -> float:
+    """Every submitter posts from one shared counter until it runs out; the seconds it took. The harness's
+    own heap (it imported the whole app to build the world) is frozen first, so that a full pass of its
+    garbage collector does not stall every submitter at once (bench/claim.py saw 150 ms stalls)."""
+    gc.collect()
+    gc.freeze()
+    counter = iter(numbers)
+    started = time.perf_counter()
+    await asyncio.gather(*(submit(counter) for submit in submitters))
+    elapsed = time.perf_counter() - started
+    gc.unfreeze()
+    return elapsed
+
+
+def api_submitters(base_url: str, api_key: str) -> tuple[list[Submit], list[Any]]:
     from claim import ApiClient
 
     headers = {"Authorization": f"Bearer {api_key}"}
     clients = [ApiClient(base_url, headers) for _ in range(SUBMITTERS)]
-    counter = iter(range(SUBMISSIONS))
 
-    async def submitter(client: ApiClient) -> None:
-        for n in counter:
-            status, body = await client.post("/api/v1/tasks", {"taskType": "payable", "payload": payload(n)})
-            assert status == 201, body
+    def submitter(client: ApiClient) -> Submit:
+        async def submit(numbers: Iterator[int]) -> None:
+            for n in numbers:
+                status, body = await client.post(
+                    "/api/v1/tasks", {"taskType": "payable", "payload": payload(n)}
+                )
+                assert status == 201, body
 
-    started = time.perf_counter()
-    await asyncio.gather(*(submitter(client) for client in clients))
-    elapsed = time.perf_counter() - started
-    for client in clients:
-        await client.aclose()
-    return elapsed
+        return submit
+
+    return [submitter(client) for client in clients], clients
 
 
-async def raw_submissions(dsn: str, floor: Any) -> float:
-    import asyncpg
-
-    pool = await asyncpg.create_pool(dsn, min_size=SUBMITTERS, max_size=SUBMITTERS)
-    counter = iter(range(SUBMISSIONS))
+def raw_submitter(pool: Any, floor: Any) -> Submit:
     tenant_id, queue_id, type_id = floor.world.client_a.id, floor.queue_a, floor.type_a
 
-    async def submitter() -> None:
-        for n in counter:
+    async def submit(numbers: Iterator[int]) -> None:
+        for n in numbers:
             task_id, now = uuid4(), datetime.now(UTC)
             body = json.dumps({**payload(n), "amount": 100 * (n % 5000) + n % 100})
             async with pool.acquire() as conn, conn.transaction():
@@ -119,11 +138,30 @@ async def raw_submissions(dsn: str, floor: Any) -> float:
                 args = json.dumps({"task_id": str(task_id), "event": "task.created"})
                 await conn.execute(RAW_OUTBOX, uuid4(), tenant_id, args, now)
 
-    started = time.perf_counter()
-    await asyncio.gather(*(submitter() for _ in range(SUBMITTERS)))
-    elapsed = time.perf_counter() - started
+    return submit
+
+
+async def submissions(base_url: str, api_key: str, dsn: str, floor: Any) -> tuple[float, float]:
+    """Both sides' seconds for SUBMISSIONS each. Each side first submits WARMUP_PER_SUBMITTER per submitter
+    untimed; then the measured submissions run in ROUNDS alternating rounds (API, raw, API, raw, ...), so
+    that a change in the shared machine's load weighs on both sides alike."""
+    import asyncpg
+
+    api, clients = api_submitters(base_url, api_key)
+    pool = await asyncpg.create_pool(dsn, min_size=SUBMITTERS, max_size=SUBMITTERS)
+    raw = [raw_submitter(pool, floor)] * SUBMITTERS
+    warmup = range(SUBMISSIONS, SUBMISSIONS + WARMUP_PER_SUBMITTER * SUBMITTERS)
+    await timed(api, warmup)
+    await timed(raw, warmup)
+    api_s = raw_s = 0.0
+    for start in range(0, SUBMISSIONS, SUBMISSIONS // ROUNDS):
+        numbers = range(start, min(SUBMISSIONS, start + SUBMISSIONS // ROUNDS))
+        api_s += await timed(api, numbers)
+        raw_s += await timed(raw, numbers)
+    for client in clients:
+        await client.aclose()
     await pool.close()
-    return elapsed
+    return api_s, raw_s
 
 
 async def upload_csv(base_url: str, api_key: str, text: str) -> tuple[str, float]:
@@ -224,8 +262,7 @@ async def main() -> dict[str, object]:
     server = serve(port)
     try:
         await wait_until_up(base_url, server)
-        api_s = await api_submissions(base_url, secret)
-        raw_s = await raw_submissions(settings.db.asyncpg_dsn, floor)
+        api_s, raw_s = await submissions(base_url, secret, settings.db.asyncpg_dsn, floor)
         await get_engine().run_ddl("TRUNCATE task_event, kernel_outbox, task CASCADE")
         await get_engine().run_ddl("ANALYZE")
         import_id, upload_s = await upload_csv(base_url, secret, csv_text(CSV_ROWS))
