@@ -6,8 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 from retaguarda.db import transaction
 from retaguarda.work.service.claims import reap_expired_leases
-from retaguarda.work.tables import Task, TaskEvent, TimeEntry
-from tests.support.work import Floor
+from retaguarda.work.tables import Task, TaskEvent, TaskType, TimeEntry
+from tenants.tables import Tenant
+from tests.support.work import FIELDS, Floor
 
 
 async def test_a_client_submits_and_an_operator_claims_and_completes(floor: Floor) -> None:
@@ -42,6 +43,26 @@ async def test_invalid_payload_gets_one_error_per_field(floor: Floor) -> None:
     assert await Task.count() == 0
     unknown = await floor.submit(client, taskType="nope")
     assert unknown.status_code == 422 and unknown.json()["errors"][0]["field"] == "taskType"
+
+
+async def test_a_changed_task_type_or_tenant_applies_to_the_next_submission(floor: Floor) -> None:
+    """Intake keeps what it validated against per process (on PostgreSQL); a change made anywhere, here
+    straight in the database as another process would, still applies at once."""
+    client = await floor.world.sign_in("a_member")
+    assert (await floor.submit(client)).status_code == 201
+    await TaskType.update({TaskType.active: False}).where(TaskType.id == floor.type_a)
+    inactive = await floor.submit(client)
+    assert inactive.status_code == 422 and inactive.json()["errors"][0]["field"] == "taskType"
+    fields = [*FIELDS, {"key": "branch", "kind": "text", "labels": {"en": "Branch"}, "required": True}]
+    await TaskType.update({TaskType.active: True, TaskType.fields: fields}).where(TaskType.id == floor.type_a)
+    missing = await floor.submit(client)
+    assert missing.status_code == 422
+    assert [e["field"] for e in missing.json()["errors"]] == ["payload.branch"]
+    # Money is read in the tenant's currency: yen have no minor unit.
+    await Tenant.update({Tenant.currency: "JPY"}).where(Tenant.id == floor.world.client_a.id)
+    yen = await floor.submit(client, payload={"supplier": "ACME", "amount": "1234.56", "branch": "SP"})
+    assert yen.status_code == 422 and yen.json()["errors"][0]["field"] == "payload.amount"
+    assert await Task.count() == 1
 
 
 async def test_idempotent_intake(floor: Floor) -> None:

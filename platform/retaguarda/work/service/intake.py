@@ -159,8 +159,7 @@ async def prepare_task(
 async def create_task(ctx: TenantContext, data: TaskCreate) -> TaskRead:
     tenant_id = owning_tenant(ctx, data.tenant_id)
     if is_postgres():
-        task = await _prepare_task_pg(ctx, tenant_id, data)
-        await _store_task_pg(ctx, task)
+        task = await _create_task_pg(ctx, tenant_id, data)
     else:
         task = await prepare_task(ctx, tenant_id, data, currency=await _tenant_currency(ctx, tenant_id))
         if data.external_ref and await ctx.exists(Task).where(
@@ -201,9 +200,11 @@ def _aliased(table: type[Table], alias: str) -> str:
 
 # Postgres: what intake needs to know before validating, in one round trip: the tenant's currency, the task
 # type by code and the queue by code (NULL columns when either is missing: prepare_task then looks again and
-# reports the error as usual).
+# reports the error as usual), each with its row version (xmin, which every UPDATE of the row changes).
 INTAKE_LOOKUP_SQL = f"""
-SELECT t.currency AS "currency", {_aliased(TaskType, "tt")}, {_aliased(Queue, "q")}
+SELECT t.currency AS "currency", t.xmin::text::bigint AS "tenant_version",
+       tt.xmin::text::bigint AS "type_version", q.xmin::text::bigint AS "queue_version",
+       {_aliased(TaskType, "tt")}, {_aliased(Queue, "q")}
 FROM tenant t
 LEFT JOIN task_type tt ON tt.tenant_id = t.id AND tt.code = $2
 LEFT JOIN work_queue q ON q.tenant_id = t.id AND q.code = $3
@@ -217,28 +218,86 @@ def _part(row: Any, alias: str) -> dict[str, Any] | None:
     return part if part["id"] is not None else None
 
 
-async def _prepare_task_pg(ctx: TenantContext, tenant_id: UUID, data: TaskCreate) -> NewTask:
+@dataclass(frozen=True, slots=True)
+class IntakeCatalog:
+    """What a submission is validated against (the tenant's currency, its task type and queue), with the row
+    version each was read at. Kept per process and reused without reading it again: the insert itself checks
+    the three versions and writes nothing when one changed (see INTAKE_INSERT_SQL), so a stale copy is never
+    acted on; it is read again and the submission retried."""
+
+    currency: str
+    task_type: TaskTypeRead
+    queue: dict[str, Any]
+    versions: tuple[int, int, int]  # tenant, task type, queue
+
+
+# (tenant, task type code, queue code) → its catalog, the most recent CATALOG_CACHE_SIZE.
+_catalogs: dict[tuple[UUID, str, str], IntakeCatalog] = {}
+CATALOG_CACHE_SIZE = 1024
+# A catalog changed under a submission is read again; more changes than this in a row answer 409.
+INTAKE_ATTEMPTS = 3
+
+
+async def _create_task_pg(ctx: TenantContext, tenant_id: UUID, data: TaskCreate) -> NewTask:
+    key = (tenant_id, data.task_type, data.queue or DEFAULT_QUEUE)
+    for _ in range(INTAKE_ATTEMPTS):
+        catalog = _catalogs.get(key) or await _read_catalog(ctx, tenant_id, data)
+        task = await prepare_task(
+            ctx,
+            tenant_id,
+            data,
+            currency=catalog.currency,
+            types={data.task_type: catalog.task_type},
+            queues={key[2]: catalog.queue},
+        )
+        if await _store_task_pg(ctx, task, catalog):
+            if len(_catalogs) >= CATALOG_CACHE_SIZE and key not in _catalogs:
+                del _catalogs[next(iter(_catalogs))]
+            _catalogs[key] = catalog
+            return task
+        _catalogs.pop(key, None)
+    raise _catalog_changed()
+
+
+def _catalog_changed() -> Conflict:
+    return Conflict("The task type or queue changed while the task was submitted; submit it again.")
+
+
+async def _read_catalog(ctx: TenantContext, tenant_id: UUID, data: TaskCreate) -> IntakeCatalog:
+    """The catalog as stored now. A missing task type or queue raises the usual field errors."""
     queue_code = data.queue or DEFAULT_QUEUE
     # scope: tenant_id is owning_tenant()'s, which the caller may reach
     found = await pg_fetch(INTAKE_LOOKUP_SQL, tenant_id, data.task_type, queue_code)
     row = found[0] if found else None
-    types: dict[str, TaskTypeRead] = {}
-    queues: dict[str, dict[str, Any]] = {}
-    if row is not None and (task_type := _part(row, "tt")) is not None:
-        types[data.task_type] = type_read(task_type)
-    if row is not None and (queue := _part(row, "q")) is not None:
-        queues[queue_code] = queue
-    currency = str(row["currency"]) if row is not None else "USD"
-    return await prepare_task(ctx, tenant_id, data, currency=currency, types=types, queues=queues)
+    task_type = _part(row, "tt") if row is not None else None
+    queue = _part(row, "q") if row is not None else None
+    if row is None or task_type is None or queue is None:
+        types = {data.task_type: type_read(task_type)} if task_type is not None else {}
+        queues = {queue_code: queue} if queue is not None else {}
+        currency = str(row["currency"]) if row is not None else "USD"
+        await prepare_task(ctx, tenant_id, data, currency=currency, types=types, queues=queues)
+        raise _catalog_changed()  # prepare_task found what the lookup had not: created in between
+    return IntakeCatalog(
+        currency=str(row["currency"]),
+        task_type=type_read(task_type),
+        queue=queue,
+        versions=(row["tenant_version"], row["type_version"], row["queue_version"]),
+    )
 
 
 # Postgres: the intake insert. A new task (its columns are NewTask.columns(): the one place that says what a
-# new task stores), its `created` event and that event's outbox row, in one statement. A taken external
-# reference inserts nothing (ON CONFLICT on the partial unique index), so the answer is a 409, not an aborted
-# transaction; this also settles two concurrent submissions of one reference.
+# new task stores), its `created` event and that event's outbox row, in one statement, written only while
+# the catalog the task was validated against is as it was read ($6 to $11: tenant, task type and queue ids
+# and row versions; `fresh` says whether it was). A taken external reference inserts nothing (ON CONFLICT on
+# the partial unique index), so the answer is a 409, not an aborted transaction; this also settles two
+# concurrent submissions of one reference.
 INTAKE_INSERT_SQL = """
-WITH created AS (
-    INSERT INTO task ({columns}) VALUES ({values})
+WITH fresh AS (
+    SELECT EXISTS (SELECT 1 FROM tenant WHERE id = $6 AND xmin::text::bigint = $7)
+       AND EXISTS (SELECT 1 FROM task_type WHERE id = $8 AND xmin::text::bigint = $9)
+       AND EXISTS (SELECT 1 FROM work_queue WHERE id = $10 AND xmin::text::bigint = $11) AS ok
+), created AS (
+    INSERT INTO task ({columns}) SELECT {values} FROM fresh WHERE fresh.ok
     ON CONFLICT (tenant_id, external_ref) WHERE external_ref IS NOT NULL DO NOTHING
     RETURNING id, tenant_id
 ), event AS (
@@ -251,9 +310,9 @@ WITH created AS (
            $5::timestamptz
     FROM created
 )
-SELECT id FROM created
+SELECT (SELECT ok FROM fresh) AS fresh, (SELECT id FROM created) AS id
 """
-INTAKE_INSERT_FIRST_VALUE = 6
+INTAKE_INSERT_FIRST_VALUE = 12
 
 
 @lru_cache(maxsize=8)
@@ -270,19 +329,30 @@ def _sql_value(value: Any) -> Any:
     return msgspec.json.encode(value).decode() if isinstance(value, dict | list) else value
 
 
-async def _store_task_pg(ctx: TenantContext, task: NewTask) -> None:
+async def _store_task_pg(ctx: TenantContext, task: NewTask, catalog: IntakeCatalog) -> bool:
+    """Insert the task; False, with nothing written, when its catalog changed since it was read."""
     ctx.require(task.tenant_id)
     columns = task.columns()
+    tenant_version, type_version, queue_version = catalog.versions
     # scope: the task's tenant was just required to be reachable
-    inserted = await pg_fetch(
+    rows = await pg_fetch(
         _intake_insert(tuple(columns)),
         uuid4(),
         task.created_at,
         ctx.principal.user_id,
         uuid4(),
         now(),
+        task.tenant_id,
+        tenant_version,
+        task.task_type_id,
+        type_version,
+        task.queue_id,
+        queue_version,
         *(_sql_value(value) for value in columns.values()),
     )
-    if not inserted:
+    if not rows[0]["fresh"]:
+        return False
+    if rows[0]["id"] is None:
         raise _external_ref_taken()
     outbox_written()
+    return True
