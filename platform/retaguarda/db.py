@@ -13,6 +13,7 @@ from contextvars import ContextVar
 from functools import lru_cache
 from typing import Any
 
+from piccolo.engine import engine_finder
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
@@ -49,6 +50,10 @@ async def start_database() -> None:
             )
     else:
         await engine.run_ddl("PRAGMA journal_mode=WAL")
+    # Piccolo's tables look their engine up through piccolo_conf at their first query, importing the app
+    # registry and the migration machinery with it (black included): done now, at start-up, instead of in
+    # the first request, and before the app freezes its start-up heap (app.freeze_startup_heap).
+    engine_finder()
 
 
 async def _keep_session(connection: Any) -> None:
