@@ -8,7 +8,10 @@ with asyncpg pools of DATABASE_POOL_MAX connections in all (default: one per ope
 the statements that carry the same guarantees, through a pool of the same size: lock the operator's row, the
 claim UPDATE ... FOR UPDATE SKIP LOCKED, the time entry, the `claimed` event and its outbox row; then the
 fenced completion UPDATE, the time entry's close, the `completed` event and its outbox row. Each half is one
-transaction, as each API call is.
+transaction, as each API call is. (The API sends fewer statements for the same guarantees: its session lookup,
+then the claim as one call of work_claim_next(), or the completion as one statement, each its own implicit
+transaction; the raw loop is the straightforward hand-written version, kept as it was when the target was
+set.)
 
 Both sides run the same closed loop and are measured the same way (Window): the first BENCH_WARMUP tasks per
 operator (default 4) are a warm-up, and the throughput and the latencies are those of the steady state after
