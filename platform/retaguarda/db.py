@@ -52,7 +52,7 @@ async def start_database() -> None:
         await engine.run_ddl("PRAGMA journal_mode=WAL")
     # Piccolo's tables look their engine up through piccolo_conf at their first query, importing the app
     # registry and the migration machinery with it (black included): done now, at start-up, instead of in
-    # the first request, and before the app freezes its start-up heap (app.freeze_startup_heap).
+    # the first request, and before the app freezes its start-up heap (app.settle_heap_for_serving).
     engine_finder()
 
 
