@@ -15,6 +15,8 @@ from retaguarda.jobs import claim_due_jobs, run_outbox_job
 from retaguarda.kernel.tables import OutboxJob
 from retaguarda.settings import get_settings
 from retaguarda.work.service import csv_import
+from retaguarda.work.service.csv_import import job as import_job
+from retaguarda.work.service.csv_import import upload as upload_checks
 from retaguarda.work.tables import CsvImport, CsvImportRow, Task, TaskEvent
 from tests.support.work import Floor
 
@@ -214,10 +216,10 @@ async def test_files_beyond_the_limits_or_not_utf8_are_refused(
     latin1 = "supplier,amount\nAção,1\n".encode("latin-1")
     refused = await upload(client, latin1)
     assert refused.status_code == 422 and refused.json()["errors"][0]["code"] == "invalid_encoding"
-    monkeypatch.setattr(csv_import, "MAX_CSV_ROWS", 2)
+    monkeypatch.setattr(upload_checks, "MAX_CSV_ROWS", 2)
     refused = await upload(client, "supplier,amount\nA,1\nB,2\nC,3\n")
     assert refused.status_code == 422 and refused.json()["errors"][0]["code"] == "too_many_rows"
-    monkeypatch.setattr(csv_import, "MAX_CSV_BYTES", 10)
+    monkeypatch.setattr(upload_checks, "MAX_CSV_BYTES", 10)
     refused = await upload(client, "supplier,amount\nA,1\n")
     assert refused.status_code == 422 and refused.json()["errors"][0]["code"] == "too_large"
     unknown = await upload(client, "supplier,amount\nA,1\n", task_type="nope")
@@ -233,7 +235,7 @@ async def test_a_crashed_job_resumes_after_its_last_batch_and_a_second_run_chang
     client = await floor.world.sign_in("a_member")
     rows = "".join(f"Supplier {n},{n}.50,,REF-{n}\n" for n in range(1, 8))
     text = "supplier,amount,due,externalRef\n" + rows + "Dup,1,,REF-3\n"
-    original = csv_import._commit_batch
+    original = import_job._commit_batch
     calls = 0
 
     async def killed_on_the_second_batch(*args: Any) -> None:
@@ -243,8 +245,8 @@ async def test_a_crashed_job_resumes_after_its_last_batch_and_a_second_run_chang
             raise RuntimeError("worker killed")
         await original(*args)
 
-    monkeypatch.setattr(csv_import, "BATCH_ROWS", 3)
-    monkeypatch.setattr(csv_import, "_commit_batch", killed_on_the_second_batch)
+    monkeypatch.setattr(import_job, "BATCH_ROWS", 3)
+    monkeypatch.setattr(import_job, "_commit_batch", killed_on_the_second_batch)
     import_id = (await upload(client, text)).json()["id"]
 
     async def failed_once(row: dict[str, Any]) -> bool:
@@ -255,7 +257,7 @@ async def test_a_crashed_job_resumes_after_its_last_batch_and_a_second_run_chang
     assert (state["status"], state["processed_rows"]) == ("running", 3)
     assert await Task.count() == 3
 
-    monkeypatch.setattr(csv_import, "_commit_batch", original)
+    monkeypatch.setattr(import_job, "_commit_batch", original)
     await csv_import.run_import(UUID(import_id))
     await csv_import.run_import(UUID(import_id))
     # As if the worker died after the last batch but before marking the import done.

@@ -23,6 +23,7 @@ from retaguarda.db import transaction
 from retaguarda.settings import get_settings
 from retaguarda.work import webhooks
 from retaguarda.work.tables import TaskEvent, WebhookDelivery
+from retaguarda.work.webhooks import delivery
 from tests.support.work import Floor
 from tests.support.world import World
 
@@ -88,7 +89,7 @@ async def receiver() -> AsyncIterator[Receiver]:
 
 @pytest.fixture
 def quick_retries(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(webhooks, "RETRY_DELAYS_S", (0,))
+    monkeypatch.setattr(delivery, "RETRY_DELAYS_S", (0,))
 
 
 async def settle(world: World) -> None:
@@ -221,7 +222,7 @@ async def test_a_failing_receiver_is_retried_until_it_answers(floor: Floor, rece
 async def test_a_receiver_that_keeps_failing_ends_failed_and_can_be_retried(
     floor: Floor, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(webhooks, "MAX_ATTEMPTS", 3)
+    monkeypatch.setattr(delivery, "MAX_ATTEMPTS", 3)
     receiver.fail_first = 1000
     admin = await floor.world.sign_in("a_admin")
     endpoint = await create_endpoint(admin, receiver.url, ["task.created"])
@@ -499,17 +500,17 @@ async def test_a_name_that_resolves_inside_our_network_is_refused_at_send_time(
     async def resolve(host: str, port: int) -> set[str]:
         return answers[host]
 
-    monkeypatch.setattr(webhooks, "resolved_addresses", resolve)
+    monkeypatch.setattr(delivery, "resolved_addresses", resolve)
     settings = get_settings()
     strict = dataclasses.replace(
         settings, work=dataclasses.replace(settings.work, webhooks_allow_private=False)
     )
-    monkeypatch.setattr(webhooks, "get_settings", lambda: strict)
-    assert not await webhooks._resolves_inside("https://erp.example.com/hooks")
-    assert await webhooks._resolves_inside("https://sneaky.example.com/hooks")
-    assert await webhooks._resolves_inside("http://localhost:9/hooks")
-    attempt = webhooks._Attempt(
+    monkeypatch.setattr(delivery, "get_settings", lambda: strict)
+    assert not await delivery._resolves_inside("https://erp.example.com/hooks")
+    assert await delivery._resolves_inside("https://sneaky.example.com/hooks")
+    assert await delivery._resolves_inside("http://localhost:9/hooks")
+    attempt = delivery._Attempt(
         uuid4(), uuid4(), "https://sneaky.example.com/hooks", "whsec_eA==", "msg_1", b"{}", 0
     )
-    outcome = await webhooks._send(attempt)
+    outcome = await delivery._send(attempt)
     assert not outcome.ok and outcome.status_code is None and "inside our network" in outcome.error

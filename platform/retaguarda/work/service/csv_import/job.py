@@ -1,15 +1,5 @@
-"""CSV import of many tasks: an upload is checked and stored, then a job imports it batch by batch.
-
-The upload is refused whole (422, nothing stored) when the file itself is wrong: not UTF-8, too big, too many
-rows, unreadable CSV, or a header that does not match the task type (unknown, repeated or missing required
-columns). Otherwise the text is stored with its row count and the job is enqueued in the same transaction.
-
-The job streams the stored text and works in batches of :data:`BATCH_ROWS` rows. Each batch is one transaction
-that writes the accepted rows' tasks and ``created`` events in bulk, one report line per row (accepted with
-its task, or rejected with one error per bad column), one outbox row that announces the batch's new tasks,
-and the import's progress. The report lines are the job's bookmark: a run resumes after the highest row
-number already reported, so a job that crashed, or runs twice, never imports a row twice.
-"""
+"""The import job: it streams the stored text and imports it batch by batch, one transaction and one
+announcement of the new tasks per batch, resuming after the last row it reported."""
 
 from __future__ import annotations
 
@@ -17,7 +7,7 @@ import asyncio
 import contextlib
 import csv
 import io
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Final
@@ -30,282 +20,26 @@ from retaguarda.db import is_postgres, is_unique_violation, transaction
 from retaguarda.errors import FieldError, InvalidInput, NotFound
 from retaguarda.jobs import enqueue, job
 from retaguarda.tenancy import TenantContext, system_context
-from retaguarda.wire import MAX_PAGE_SIZE, after_cursor, page_of
 from retaguarda.work import webhooks
-from retaguarda.work.csv_schemas import CsvImportRead, CsvImportRowRead, CsvImportStatus
-from retaguarda.work.fields import FieldSpec
+from retaguarda.work.csv_schemas import CsvImportStatus
 from retaguarda.work.schemas import TaskCreate, TaskTypeRead
 from retaguarda.work.service.bulk import bulk_insert
-from retaguarda.work.service.catalog import find_queue, find_task_type, get_task_type
-from retaguarda.work.service.common import loads, now, owning_tenant
-from retaguarda.work.service.intake import DEFAULT_QUEUE, NewTask, prepare_task
+from retaguarda.work.service.catalog import get_task_type
+from retaguarda.work.service.common import now
+from retaguarda.work.service.csv_import.reports import FILE_ROW
+from retaguarda.work.service.csv_import.upload import HEADER_ROW, IMPORT_JOB, CsvLayout, is_blank, open_csv
+from retaguarda.work.service.intake import NewTask, prepare_task
 from retaguarda.work.tables import CsvImport, CsvImportRow, Queue, Task, TaskEvent
 from tenants.tables import Tenant
 
-MAX_CSV_BYTES = 20 * 1024 * 1024
-MAX_CSV_ROWS = 200_000
 # Rows per transaction: large enough that the bulk statements dominate, small enough that a batch's tasks,
 # events and report lines stay a few megabytes and within Postgres's 32 767 bind parameters per statement.
 BATCH_ROWS = 1000
 YIELD_EVERY: Final = 50
-EXTRA_COLUMNS: Final = ("externalRef", "priority", "title")
-HEADER_ROW: Final = 1
-# The report line of the file as a whole: where a failed import says why it stopped.
-FILE_ROW: Final = 0
 MAX_EXTERNAL_REF: Final = 200
 MAX_TITLE: Final = 300
 PRIORITY_WORDS: Final = {"low": 1, "normal": 2, "high": 3, "urgent": 4}
-IMPORT_JOB: Final = "work.import_csv"
 ANNOUNCE_JOB: Final = "work.import_csv_created"
-
-
-@dataclass(frozen=True, slots=True)
-class CsvUpload:
-    raw: bytes
-    filename: str = ""
-    task_type: str | None = None
-    queue: str | None = None
-    tenant_id: UUID | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class CsvLayout:
-    """How a file is cut: its separator and, by position, the column each cell belongs to."""
-
-    delimiter: str
-    columns: tuple[str, ...]
-
-
-# ---- the upload -------------------------------------------------------------------------------------------
-
-
-def _file_error(code: str, message: str) -> InvalidInput:
-    return InvalidInput(errors=[FieldError("file", code, message)])
-
-
-def decode_upload(raw: bytes) -> str:
-    """The file's text: UTF-8, with or without a byte order mark (Excel writes one)."""
-    if len(raw) > MAX_CSV_BYTES:
-        raise _file_error("too_large", f"A file has at most {MAX_CSV_BYTES // (1024 * 1024)} MB.")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise _file_error(
-            "invalid_encoding", f"Save the file as UTF-8 (byte {exc.start} is not UTF-8)."
-        ) from None
-
-
-def sniff_delimiter(text: str) -> str:
-    """``;`` or ``,``, whichever the header line has more of (spreadsheets in pt_BR and es write ``;``)."""
-    end = text.find("\n")
-    header = text if end < 0 else text[:end]
-    return ";" if header.count(";") > header.count(",") else ","
-
-
-def open_csv(text: str, specs: Sequence[FieldSpec]) -> tuple[Iterator[list[str]], CsvLayout]:
-    """A reader positioned after the header, and the layout the header gives; InvalidInput when the header
-    does not fit the task type. The reader streams: it never holds more than the current row."""
-    delimiter = sniff_delimiter(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        header = next(reader, None)
-    except csv.Error as exc:
-        raise _file_error("invalid_csv", f"Row 1: {exc}.") from None
-    if not header or not any(cell.strip() for cell in header):
-        raise _file_error("empty", "The file has no header row.")
-    return reader, CsvLayout(delimiter, _columns(header, specs))
-
-
-def _columns(header: list[str], specs: Sequence[FieldSpec]) -> tuple[str, ...]:
-    known = {name.casefold(): name for name in (*(spec.key for spec in specs), *EXTRA_COLUMNS)}
-    expected = ", ".join(known.values())
-    columns: list[str] = []
-    errors: list[FieldError] = []
-    for index, cell in enumerate(header):
-        name = cell.strip()
-        canonical = known.get(name.casefold())
-        if canonical is None:
-            errors.append(
-                FieldError(
-                    f"columns[{index}]",
-                    "unknown_column",
-                    f"Unknown column {name!r}; this task type's columns are: {expected}.",
-                )
-            )
-        elif canonical in columns:
-            errors.append(FieldError(f"columns[{index}]", "duplicate", f"The column {canonical!r} repeats."))
-        columns.append(canonical or name)
-    errors.extend(
-        FieldError("columns", "missing_column", f"The required column {spec.key!r} is missing.")
-        for spec in specs
-        if spec.required and spec.key not in columns
-    )
-    if errors:
-        raise InvalidInput(errors=errors)
-    return tuple(columns)
-
-
-def _blank(record: list[str]) -> bool:
-    return not any(cell.strip() for cell in record)
-
-
-def count_rows(reader: Iterator[list[str]]) -> int:
-    """The non-blank rows after the header; InvalidInput beyond :data:`MAX_CSV_ROWS` or on broken CSV."""
-    total = 0
-    number = HEADER_ROW
-    try:
-        for number, record in enumerate(reader, start=HEADER_ROW + 1):  # noqa: B007 - read after the loop
-            if _blank(record):
-                continue
-            total += 1
-            if total > MAX_CSV_ROWS:
-                raise _file_error("too_many_rows", f"A file has at most {MAX_CSV_ROWS} rows.")
-    except csv.Error as exc:
-        raise _file_error("invalid_csv", f"Row {number + 1}: {exc}.") from None
-    if total == 0:
-        raise _file_error("empty", "The file has no rows after the header.")
-    return total
-
-
-async def create_import(ctx: TenantContext, upload: CsvUpload) -> CsvImportRead:
-    """Check and store an upload, and enqueue its import in the same transaction."""
-    tenant_id = owning_tenant(ctx, upload.tenant_id)
-    text = decode_upload(upload.raw)
-    if not upload.task_type:
-        raise InvalidInput(errors=[FieldError("taskType", "required", "Name the task type (its code).")])
-    task_type = await find_task_type(ctx, tenant_id, upload.task_type)
-    if task_type is None or not task_type.active:
-        raise InvalidInput(
-            errors=[FieldError("taskType", "not_found", "No active task type with this code.")]
-        )
-    queue_code = upload.queue or DEFAULT_QUEUE
-    queue = await find_queue(ctx, tenant_id, queue_code)
-    if queue is None:
-        raise InvalidInput(
-            errors=[FieldError("queue", "not_found", f"No queue with the code {queue_code!r}.")]
-        )
-    reader, _ = open_csv(text, task_type.fields)
-    total = count_rows(reader)
-    row = CsvImport(
-        id=uuid4(),
-        tenant_id=tenant_id,
-        queue_id=queue["id"],
-        task_type_id=task_type.id,
-        filename=upload.filename[:255],
-        content=text,
-        status=CsvImportStatus.PENDING.value,
-        total_rows=total,
-        created_by=ctx.principal.user_id,
-        created_at=now(),
-    )
-    await ctx.insert(row)
-    await enqueue(IMPORT_JOB, tenant_id=tenant_id, import_id=str(row.id))
-    return await get_import(ctx, row.id)
-
-
-# ---- reading imports and their reports ---------------------------------------------------------------------
-
-_READ_COLUMNS: Final = CsvImport.all_columns(exclude=[CsvImport.content])
-
-
-def _import_read(row: dict[str, Any], failure: str | None) -> CsvImportRead:
-    return CsvImportRead(
-        id=row["id"],
-        tenant_id=row["tenant_id"],
-        queue_id=row["queue_id"],
-        task_type_id=row["task_type_id"],
-        filename=row["filename"],
-        status=CsvImportStatus(row["status"]),
-        total_rows=row["total_rows"],
-        processed_rows=row["processed_rows"],
-        accepted=row["accepted"],
-        rejected=row["rejected"],
-        created_by=row["created_by"],
-        created_at=row["created_at"],
-        finished_at=row["finished_at"],
-        failure=failure,
-    )
-
-
-async def _failures(ctx: TenantContext, rows: list[dict[str, Any]]) -> dict[UUID, str]:
-    """Why each failed import of ``rows`` stopped (from its file-level report line)."""
-    failed = [row["id"] for row in rows if row["status"] == CsvImportStatus.FAILED]
-    if not failed:
-        return {}
-    lines = await ctx.select(CsvImportRow, CsvImportRow.import_id, CsvImportRow.errors).where(
-        CsvImportRow.import_id.is_in(failed) & (CsvImportRow.row_number == FILE_ROW)
-    )
-    return {
-        line["import_id"]: " ".join(error["message"] for error in loads(line["errors"])) for line in lines
-    }
-
-
-async def get_import(ctx: TenantContext, import_id: UUID) -> CsvImportRead:
-    row = await ctx.select(CsvImport, *_READ_COLUMNS).where(CsvImport.id == import_id).first()
-    if row is None:
-        raise NotFound()
-    return _import_read(row, (await _failures(ctx, [row])).get(row["id"]))
-
-
-async def list_imports(
-    ctx: TenantContext,
-    *,
-    tenant_id: UUID | None,
-    status: CsvImportStatus | None,
-    cursor: str | None,
-    limit: int,
-) -> tuple[list[CsvImportRead], str | None]:
-    query = ctx.select(CsvImport, *_READ_COLUMNS)
-    if tenant_id is not None:
-        query = query.where(CsvImport.tenant_id == tenant_id)
-    if status is not None:
-        query = query.where(CsvImport.status == status.value)
-    limit = min(limit, MAX_PAGE_SIZE)
-    rows, next_cursor = page_of(await after_cursor(query, CsvImport, cursor, limit), limit, lambda row: row)
-    failures = await _failures(ctx, rows)
-    return [_import_read(row, failures.get(row["id"])) for row in rows], next_cursor
-
-
-def _row_cursor(cursor: str | None) -> int:
-    if cursor is None:
-        return FILE_ROW
-    if not cursor.isdigit() or len(cursor) > 9:
-        raise InvalidInput(errors=[FieldError("cursor", "invalid", "The cursor is not valid.")])
-    return int(cursor)
-
-
-async def list_import_rows(
-    ctx: TenantContext, import_id: UUID, *, accepted: bool | None, cursor: str | None, limit: int
-) -> tuple[list[CsvImportRowRead], str | None]:
-    """The report, in row order; the cursor is the last row number of the previous page."""
-    after = _row_cursor(cursor)
-    if not await ctx.exists(CsvImport).where(CsvImport.id == import_id):
-        raise NotFound()
-    query = ctx.select(
-        CsvImportRow,
-        CsvImportRow.row_number,
-        CsvImportRow.accepted,
-        CsvImportRow.task_id,
-        CsvImportRow.errors,
-    ).where((CsvImportRow.import_id == import_id) & (CsvImportRow.row_number > after))
-    if accepted is not None:
-        query = query.where(CsvImportRow.accepted == accepted)
-    limit = min(limit, MAX_PAGE_SIZE)
-    rows = await query.order_by(CsvImportRow.row_number).limit(limit + 1)
-    page = rows[:limit]
-    items = [
-        CsvImportRowRead(
-            row_number=row["row_number"],
-            accepted=row["accepted"],
-            task_id=row["task_id"],
-            errors=msgspec.convert(loads(row["errors"]), list[FieldError]),
-        )
-        for row in page
-    ]
-    return items, str(page[-1]["row_number"]) if len(rows) > limit else None
-
-
-# ---- the import job ----------------------------------------------------------------------------------------
 
 
 class ImportFailed(Exception):
@@ -449,7 +183,7 @@ def _records(text: str, delimiter: str, *, after: int) -> Iterator[tuple[int, li
     try:
         next(reader, None)
         for number, record in enumerate(reader, start=HEADER_ROW + 1):
-            if number > after and not _blank(record):
+            if number > after and not is_blank(record):
                 yield number, record
     except csv.Error as exc:  # the upload was read whole once, so this means the stored text was altered
         raise ImportFailed(f"Row {number + 1}: {exc}.") from None
@@ -604,7 +338,7 @@ async def _prepare_row(plan: _Plan, row_number: int, record: list[str]) -> _Outc
     columns = plan.layout.columns
     values = dict(zip(columns, record, strict=False))  # a short row leaves its last columns blank
     extra_errors: list[FieldError] = []
-    if len(record) > len(columns) and not _blank(record[len(columns) :]):
+    if len(record) > len(columns) and not is_blank(record[len(columns) :]):
         extra_errors.append(
             FieldError(
                 "row", "too_many_values", f"The row has {len(record)} values for {len(columns)} columns."
