@@ -35,19 +35,17 @@ async def test_openapi_documents_every_operation(world: World) -> None:
         assert "application/problem+json" in problem, operation["operationId"]
 
 
-def test_a_serving_process_freezes_its_start_up_heap_once() -> None:
+def test_a_serving_process_freezes_its_start_up_heap_and_sets_its_gc_thresholds() -> None:
     """What keeps full GC passes out of the claim loop's p99 (bench/claim.py): at start-up the heap is moved
-    out of the collector's sight and the serving thresholds are set, once per process. (The test app runs no
-    lifespan, so this calls the step itself and puts the collector back afterwards.)"""
+    out of the collector's sight and the serving thresholds are set. (The test app runs no lifespan, so this
+    calls the step itself and puts the collector back afterwards. The count of frozen objects is not compared
+    across calls: a frozen object freed by reference counting lowers it.)"""
     thresholds = gc.get_threshold()
     settle_heap_for_serving.cache_clear()
     try:
         settle_heap_for_serving()
-        frozen = gc.get_freeze_count()
-        assert frozen > 0
+        assert gc.get_freeze_count() > 0
         assert gc.get_threshold() == SERVING_GC_THRESHOLDS
-        settle_heap_for_serving()  # a second app in the process: nothing more is frozen
-        assert gc.get_freeze_count() == frozen
     finally:
         gc.unfreeze()
         gc.set_threshold(*thresholds)
