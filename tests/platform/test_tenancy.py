@@ -74,17 +74,22 @@ async def test_unit_of_work_rolls_back_on_error(world: World) -> None:
     assert await BusinessCalendar.count().where(BusinessCalendar.name == "half") == 0
 
 
-@pytest.mark.postgres
-async def test_unit_of_work_tells_postgres_the_scope_for_row_level_security(
-    world: World, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    assert is_postgres()
+def publish_scope(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The settings of a deployment with DATABASE_PUBLISH_SCOPE on, as tenancy reads them."""
     settings = get_settings()
     monkeypatch.setattr(
         tenancy,
         "get_settings",
         lambda: dataclasses.replace(settings, db=dataclasses.replace(settings.db, publish_scope=True)),
     )
+
+
+@pytest.mark.postgres
+async def test_unit_of_work_tells_postgres_the_scope_for_row_level_security(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert is_postgres()
+    publish_scope(monkeypatch)
     async with unit_of_work(_client_principal(world.client_a.id)):
         rows = await Tenant.raw(
             "SELECT current_setting('retaguarda.tenant_ids') AS ids, "
@@ -110,16 +115,11 @@ async def test_a_statement_unit_opens_a_transaction_only_where_it_must(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """PostgreSQL: no transaction around the handler's one statement; SQLite, or the scope published for
-    row-level security: the usual unit of work, rolled back on error."""
+    row-level security: the usual unit of work."""
     engine = get_engine()
     async with statement_unit(_client_principal(world.client_a.id)) as ctx:
         assert engine.transaction_exists() is not is_postgres()
         assert ctx.reachable == frozenset({world.client_a.id})
-    settings = get_settings()
-    monkeypatch.setattr(
-        tenancy,
-        "get_settings",
-        lambda: dataclasses.replace(settings, db=dataclasses.replace(settings.db, publish_scope=True)),
-    )
+    publish_scope(monkeypatch)
     async with statement_unit(_client_principal(world.client_a.id)):
         assert engine.transaction_exists()
