@@ -1,7 +1,7 @@
 """Locale-aware formatting of money, numbers, dates, date-times and durations.
 
 Money travels as integer minor units plus an ISO 4217 currency; these helpers are the only place it becomes
-Decimal text for a person. Nothing here accepts or returns float.
+Decimal text for a person. Money is never float here; measures (staffing's float maths) may be.
 """
 
 from __future__ import annotations
@@ -46,17 +46,41 @@ def format_number(value: int | Decimal, locale: str) -> str:
     return babel_numbers.format_decimal(value, locale=locale)
 
 
-def format_decimal(value: Decimal, locale: str, places: int = 2) -> str:
-    pattern_value = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
+Measure = Decimal | float | int
+"""A quantity that is not money: staffing maths computes in float (operators, volumes, service levels)."""
+
+
+def _as_decimal(value: Measure) -> Decimal:
+    # str() first: Decimal(0.1) is 0.1000000000000000055…, and the shortest repr is what the maths meant.
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def _not_finite(value: Decimal, locale: str) -> str:
+    """An unstable queue needs infinitely many operators: say so (∞) instead of failing; NaN is no figure."""
+    if value.is_nan():
+        return "—"
+    sign = babel_numbers.get_minus_sign_symbol(locale) if value < 0 else ""
+    return sign + babel_numbers.get_infinity_symbol(locale)
+
+
+def format_decimal(value: Measure, locale: str, places: int = 2) -> str:
+    """A measure with ``places`` decimals, rounded half to even; never raises on float, ∞ or NaN."""
+    number = _as_decimal(value)
+    if not number.is_finite():
+        return _not_finite(number, locale)
+    pattern_value = number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
     return babel_numbers.format_decimal(
         pattern_value, format="#,##0." + "0" * places if places else "#,##0", locale=locale
     )
 
 
-def format_percent(value: Decimal, locale: str, places: int = 1) -> str:
+def format_percent(value: Measure, locale: str, places: int = 1) -> str:
     """``value`` is a ratio (``Decimal("0.953")`` → ``95.3%``)."""
+    number = _as_decimal(value)
+    if not number.is_finite():
+        return _not_finite(number, locale)
     return babel_numbers.format_percent(
-        value, format="#,##0." + "0" * places + "%" if places else "#,##0%", locale=locale
+        number, format="#,##0." + "0" * places + "%" if places else "#,##0%", locale=locale
     )
 
 

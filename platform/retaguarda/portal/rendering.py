@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -79,14 +78,14 @@ def formatters(locale: str, timezone: str) -> dict[str, Any]:
     return {
         "fmt_money": lambda minor, currency: format_money(minor, currency, locale),
         "fmt_number": lambda value: format_number(value, locale),
-        "fmt_decimal": lambda value, places=2: format_decimal(Decimal(value), locale, places),
+        "fmt_decimal": lambda value, places=2: format_decimal(value, locale, places),
         "fmt_date": lambda value: format_date(value, locale),
         "fmt_datetime": lambda value: format_datetime(value, timezone, locale) if value else "",
         "fmt_short": lambda value: format_datetime(value, timezone, locale, "short") if value else "",
         "fmt_duration": lambda value: format_duration(value, locale),
         "fmt_seconds": lambda seconds: format_duration(timedelta(seconds=seconds), locale),
         "fmt_percent": lambda ratio, places=1: (
-            format_percent(Decimal(str(ratio)), locale, places) if ratio is not None else "—"
+            format_percent(ratio, locale, places) if ratio is not None else "—"
         ),
         "sla_state": lambda state: label(SLA_STATE_LABELS, state),
         "notice_label": lambda kind: label(NOTICE_LABELS, kind),

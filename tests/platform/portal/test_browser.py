@@ -71,10 +71,14 @@ async def browser() -> AsyncIterator[Browser]:
         await launched.close()
 
 
-async def _signed_in(browser: Browser, base_url: str, email: str, locale: str) -> Page:
-    context = await browser.new_context(
-        base_url=base_url, locale=locale, viewport={"width": 390, "height": 844}
-    )
+LAPTOP = {"width": 1366, "height": 768}
+PHONE = {"width": 390, "height": 844}
+
+
+async def _signed_in(
+    browser: Browser, base_url: str, email: str, locale: str, viewport: dict[str, int] = PHONE
+) -> Page:
+    context = await browser.new_context(base_url=base_url, locale=locale, viewport=viewport)  # type: ignore[arg-type]
     context.set_default_timeout(10_000)
     page = await context.new_page()
     await page.goto("/login")
@@ -178,3 +182,59 @@ async def test_account_manager_applies_a_plan_and_finalizes_an_invoice_and_the_c
     await expect(client.locator(".page-head .badge")).to_have_text("Concluída")
     await expect(client.locator(".clock.sla-met .badge")).to_have_count(2)
     await expect(client.locator(".clock.sla-met .badge").first).to_have_text("Cumprido")
+
+
+async def _open_from_menu(page: Page, name: str, *, phone: bool) -> None:
+    """Click a main-menu entry as a person would: on a phone the menu opens behind its button first."""
+    menu = page.get_by_role("navigation", name=re.compile("^(Main|Principal)$"))
+    if phone:
+        await expect(menu).to_be_hidden()
+        toggle = page.get_by_role("button", name="Menu")
+        await toggle.click()
+        await expect(toggle).to_have_attribute("aria-expanded", "true")
+    else:
+        await expect(page.get_by_role("button", name="Menu")).to_be_hidden()
+    link = menu.get_by_role("link", name=name, exact=True)
+    await expect(link).to_be_visible()
+    await link.click()
+    await expect(page.locator('#main-nav [aria-current="page"]')).to_have_text(name)
+
+
+@pytest.mark.parametrize(
+    ("who", "locale", "viewport", "entries"),
+    [
+        (
+            "account_manager",
+            "en-US",
+            LAPTOP,
+            ["Staffing plans", "Billing", "Pools and operators", "Dashboard"],
+        ),
+        ("account_manager", "en-US", PHONE, ["Staffing plans", "Billing"]),
+        ("a_admin", "pt-BR", LAPTOP, ["Faturamento", "Chaves de API", "Webhooks", "Usuários"]),
+        ("a_admin", "pt-BR", PHONE, ["Faturamento", "Chaves de API"]),
+        ("supervisor", "en-US", LAPTOP, ["Queue board", "Time corrections", "My work"]),
+        ("operator", "en-US", PHONE, ["My work", "Notifications"]),
+    ],
+    ids=[
+        "manager-laptop",
+        "manager-phone",
+        "client-admin-laptop",
+        "client-admin-phone",
+        "supervisor",
+        "operator",
+    ],
+)
+async def test_every_role_reaches_its_pages_from_the_menu(
+    floor: Floor,
+    server: str,
+    browser: Browser,
+    who: str,
+    locale: str,
+    viewport: dict[str, int],
+    entries: list[str],
+) -> None:
+    """The menu is painted at every width (a closed <details> once hid it on desktops for every role)."""
+    page = await _signed_in(browser, server, floor.world.people[who].email, locale, viewport)
+    for name in entries:
+        await _open_from_menu(page, name, phone=viewport is PHONE)
+        assert await page.locator("main h1").count() >= 1

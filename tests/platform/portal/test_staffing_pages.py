@@ -136,3 +136,29 @@ async def test_a_plan_from_draft_through_what_if_to_applied(floor: Floor) -> Non
     members = await PoolMembership.select().where(PoolMembership.operator_id == operator)  # scope: test
     assert [m["pool_id"] for m in members] == [floor.pool_id]
     assert members[0]["valid_from"] > datetime.now(UTC)
+
+
+async def test_pool_and_plan_pages_render_a_shortfall(floor: Floor) -> None:
+    """The pages an account manager opens when operators are short: the forecast asks for more operators than
+    the pool schedules, and both the pool page and the plan what-if render it (they once answered 500)."""
+    from tests.staffing.planning.test_requirements_and_plans_api import _planned_floor
+
+    manager, _monday = await _planned_floor(floor)
+    page = await manager.get(f"/staffing?pool={floor.pool_id}&days=7")
+    assert page.status_code == 200, page.text[:2000]
+    text = text_of(page.text)
+    assert "Operator-hours short" in text
+    assert 'class="short"' in page.text  # the shortfall is shown, not zero
+    operator = await seasonal_operator(floor)
+    starts = datetime.combine(_monday, datetime.min.time()).replace(hour=8)
+    form = plan_form(
+        operator,
+        floor,
+        starts_at=starts.isoformat(timespec="minutes"),
+        ends_at=(starts + timedelta(hours=10)).isoformat(timespec="minutes"),
+    )
+    created = await manager.post("/staffing/plans", data=_form(manager, **form))
+    assert created.status_code == 303, created.text[:2000]
+    plan = await manager.get(created.headers["location"])
+    assert plan.status_code == 200, plan.text[:2000]
+    assert "Operator-hours short" in text_of(plan.text)

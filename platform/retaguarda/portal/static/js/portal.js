@@ -6,6 +6,26 @@
   const lang = document.documentElement.lang || "en";
   const numbers = new Intl.NumberFormat(lang);
 
+  // The main menu folds behind its button on narrow screens (CSS shows it whatever the state on wide ones).
+  function menu() {
+    const toggle = document.querySelector(".menu-toggle");
+    const nav = document.getElementById("main-nav");
+    if (!toggle || !nav) return;
+    toggle.hidden = false;
+    nav.classList.add("folded");
+    toggle.addEventListener("click", () => {
+      const open = nav.classList.toggle("folded") === false;
+      toggle.setAttribute("aria-expanded", String(open));
+    });
+    document.addEventListener("keydown", (event) => {
+      if (event.key === "Escape" && !nav.classList.contains("folded") && getComputedStyle(toggle).display !== "none") {
+        nav.classList.add("folded");
+        toggle.setAttribute("aria-expanded", "false");
+        toggle.focus();
+      }
+    });
+  }
+
   // Selects that choose a view submit their form at once (their button stays for keyboards without JS).
   function autosubmit() {
     document.querySelectorAll("form[data-autosubmit] select").forEach((select) => {
@@ -131,6 +151,7 @@
   }
 
   document.addEventListener("DOMContentLoaded", () => {
+    menu();
     autosubmit();
     confirmations();
     copyButtons();
