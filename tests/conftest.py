@@ -24,6 +24,8 @@ os.environ.setdefault("ARGON2_TIME_COST", "1")
 os.environ.setdefault("WEBHOOKS_ALLOW_PRIVATE", "true")
 os.environ.setdefault("ARGON2_MEMORY_KIB", "1024")
 os.environ.setdefault("ARGON2_PARALLELISM", "1")
+# The sign-in slow-down of a guessed-at account, short enough for tests that guess.
+os.environ.setdefault("LOGIN_SLOWDOWN_S", "0.05")
 if not os.environ.get("DATABASE_URL"):
     os.environ["SQLITE_PATH"] = str(_TMP / "test.sqlite3")
 

@@ -26,6 +26,7 @@ from retaguarda import db
 from retaguarda.auth import PrincipalMiddleware
 from retaguarda.errors import ServiceUnavailable, exception_handlers, problem_responses
 from retaguarda.jobs import InProcessRunner
+from retaguarda.portal.headers import security_headers
 from retaguarda.portal.rendering import STATIC_DIR, TEMPLATES_DIR
 from retaguarda.portal.routes import portal_router
 from retaguarda.settings import Settings, get_settings
@@ -195,6 +196,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
         ],
         middleware=[PrincipalMiddleware(resolve_principal)],
+        before_send=[security_headers(https=settings.security.cookie_secure)],
         exception_handlers=exception_handlers(),
         openapi_config=_openapi(),
         template_config=TemplateConfig(directory=TEMPLATES_DIR, engine=JinjaTemplateEngine),

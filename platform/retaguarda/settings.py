@@ -73,6 +73,9 @@ class SecuritySettings:
     cookie_secure: bool
     login_max_failures: int
     login_window_s: int
+    # Each failure of an account beyond login_max_failures (from any address) delays that account's next
+    # sign-ins by this much more, up to LOGIN_SLOWDOWN_MAX_STEPS times it.
+    login_slowdown_s: float
     # argon2id cost; the defaults are argon2-cffi's (RFC 9106's second recommendation).
     argon2_time_cost: int
     argon2_memory_kib: int
@@ -154,6 +157,7 @@ def load_settings() -> Settings:
             cookie_secure=_env_bool("COOKIE_SECURE", False),
             login_max_failures=_env_int("LOGIN_MAX_FAILURES", 5),
             login_window_s=_env_int("LOGIN_WINDOW_S", 900),
+            login_slowdown_s=float(_env("LOGIN_SLOWDOWN_S", "1.0")),
             argon2_time_cost=_env_int("ARGON2_TIME_COST", 3),
             argon2_memory_kib=_env_int("ARGON2_MEMORY_KIB", 65536),
             argon2_parallelism=_env_int("ARGON2_PARALLELISM", 4),

@@ -6,6 +6,7 @@ exists or not, so sign-in cannot be used to learn who has an account.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -24,6 +25,8 @@ from tenants.tables import Membership, User
 
 # Per address, a few accounts' worth of failures: a shared office NAT must not lock everyone out.
 IP_FAILURE_FACTOR = 4
+# The account-wide slow-down grows with each failure up to this many steps of LOGIN_SLOWDOWN_S.
+SLOWDOWN_MAX_STEPS = 10
 
 
 class InvalidCredentials(NotAuthenticated):
@@ -44,13 +47,28 @@ def account_key(email: str) -> str:
     return hashlib.sha256(email.strip().lower().encode()).hexdigest()
 
 
-async def _check_rate(settings: SecuritySettings, key: str, ip: str, now: datetime) -> None:
-    since = now - timedelta(seconds=settings.login_window_s)
-    recent = LoginAttempt.attempted_at > since
-    by_account = await LoginAttempt.count().where((LoginAttempt.account_key == key) & recent)
+def account_delay_s(settings: SecuritySettings, account_failures: int) -> float:
+    """How long a sign-in to an account waits, given the account's recent failures from every address."""
+    excess = account_failures - settings.login_max_failures + 1
+    return settings.login_slowdown_s * min(excess, SLOWDOWN_MAX_STEPS) if excess > 0 else 0.0
+
+
+async def _throttle(settings: SecuritySettings, key: str, ip: str, now: datetime) -> float:
+    """Refuse an address that failed too often, on this account or on any; return how long to slow the
+    attempt down for the account's failures from everywhere.
+
+    The account's own count never refuses: anyone who knows an email could then lock its owner out. It
+    only slows every attempt down, which caps what a guesser spread over many addresses achieves, while the
+    owner, from an address with no failures of its own, still gets in."""
+    recent = LoginAttempt.attempted_at > now - timedelta(seconds=settings.login_window_s)
     by_ip = await LoginAttempt.count().where((LoginAttempt.ip == ip) & recent)
-    if by_account >= settings.login_max_failures or by_ip >= settings.login_max_failures * IP_FAILURE_FACTOR:
+    by_pair = await LoginAttempt.count().where(
+        (LoginAttempt.ip == ip) & (LoginAttempt.account_key == key) & recent
+    )
+    if by_pair >= settings.login_max_failures or by_ip >= settings.login_max_failures * IP_FAILURE_FACTOR:
         raise RateLimited(retry_after_s=settings.login_window_s)
+    by_account = await LoginAttempt.count().where((LoginAttempt.account_key == key) & recent)
+    return account_delay_s(settings, by_account)
 
 
 async def _home_tenant(user_id: UUID) -> UUID | None:
@@ -72,13 +90,16 @@ async def sign_in(
     be stored even though the sign-in itself fails."""
     now = datetime.now(UTC)
     key = account_key(email)
-    await _check_rate(settings, key, ip, now)
+    ip = ip[:64]
+    delay_s = await _throttle(settings, key, ip, now)
+    if delay_s:
+        await asyncio.sleep(delay_s)
     user = await User.objects().where(User.email == email.strip().lower()).first()
     valid = verify_password(user.password_hash if user else None, password)
     tenant_id = await _home_tenant(user.id) if user and valid and user.is_active else None
     if user is None or not valid or not user.is_active or tenant_id is None:
         async with transaction():
-            await LoginAttempt.insert(LoginAttempt(id=uuid4(), account_key=key, ip=ip[:64], attempted_at=now))
+            await LoginAttempt.insert(LoginAttempt(id=uuid4(), account_key=key, ip=ip, attempted_at=now))
         raise InvalidCredentials()
     token = new_session_token()
     expires_at = now + timedelta(seconds=settings.session_ttl_s)
@@ -88,14 +109,16 @@ async def sign_in(
         user_id=user.id,
         tenant_id=tenant_id,
         expires_at=expires_at,
-        ip=ip[:64],
+        ip=ip,
         user_agent=user_agent[:300],
     )
     updates: dict[Column | str, Any] = {"last_login_at": now}
     if user.password_hash and needs_rehash(user.password_hash):
         updates["password_hash"] = hash_password(password)
     async with transaction():
-        await LoginAttempt.delete().where(LoginAttempt.account_key == key)
+        # Only this address's failures on the account are forgiven: a guesser elsewhere keeps its count
+        # whenever the owner signs in.
+        await LoginAttempt.delete().where((LoginAttempt.account_key == key) & (LoginAttempt.ip == ip))
         await User.update(updates).where(User.id == user.id)
         await session.save()
     return NewSession(token, session.id, user.id, tenant_id, expires_at)

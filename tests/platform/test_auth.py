@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import re
+import time
+from dataclasses import replace
 
 import pytest
 
 from retaguarda.kernel.tables import WebSession
+from retaguarda.settings import get_settings
+from tenants.service.sessions import account_delay_s
 from tenants.tables import ApiKey
 from tests.support.world import PASSWORD, World, sign_in
 
@@ -36,14 +40,45 @@ async def test_wrong_password_and_unknown_email_answer_alike(world: World) -> No
     assert "rg_session" not in wrong.headers.get("set-cookie", "")
 
 
-async def test_repeated_failures_are_rate_limited_even_with_the_right_password(world: World) -> None:
+async def test_brute_force_from_one_address_is_stopped_even_with_the_right_password(world: World) -> None:
     email = world.people["a_member"].email
     for _ in range(5):
-        assert (await sign_in(world.anonymous(), email, "wrong password!")).status_code == 401
-    limited = await sign_in(world.anonymous(), email, PASSWORD)
+        assert (await sign_in(world.anonymous("198.51.100.7"), email, "wrong password!")).status_code == 401
+    limited = await sign_in(world.anonymous("198.51.100.7"), email, PASSWORD)
     assert limited.status_code == 429
+    assert limited.headers["retry-after"] == "900"
     # Another account is not affected.
     assert (await sign_in(world.anonymous(), world.people["b_member"].email, PASSWORD)).status_code == 303
+
+
+async def test_an_address_guessing_at_many_accounts_is_stopped(world: World) -> None:
+    guesser = "198.51.100.8"
+    emails = [f"guess{n}@example.test" for n in range(20)]
+    for email in emails:
+        assert (await sign_in(world.anonymous(guesser), email, "wrong password!")).status_code == 401
+    refused = await sign_in(world.anonymous(guesser), world.people["a_admin"].email, PASSWORD)
+    assert refused.status_code == 429
+
+
+async def test_failures_from_elsewhere_slow_the_owner_down_but_never_lock_them_out(world: World) -> None:
+    """The lock-out attack: whoever knows an email fails on purpose, from as many addresses as they like."""
+    email = world.people["a_member"].email
+    for attacker in ("203.0.113.1", "203.0.113.2", "203.0.113.3"):
+        for _ in range(5):
+            assert (await sign_in(world.anonymous(attacker), email, "wrong password!")).status_code == 401
+        assert (await sign_in(world.anonymous(attacker), email, PASSWORD)).status_code == 429
+    started = time.monotonic()
+    owner = await sign_in(world.anonymous("192.0.2.10"), email, PASSWORD)
+    assert owner.status_code == 303
+    # Fifteen failures on the account: the attempt waited its slow-down (ten steps at most).
+    assert time.monotonic() - started >= account_delay_s(get_settings().security, 15)
+    # The owner's success forgives nobody else: the attackers stay refused.
+    assert (await sign_in(world.anonymous("203.0.113.1"), email, PASSWORD)).status_code == 429
+
+
+def test_the_slow_down_grows_with_the_accounts_failures_up_to_a_cap() -> None:
+    settings = replace(get_settings().security, login_max_failures=5, login_slowdown_s=1.0)
+    assert [account_delay_s(settings, n) for n in (0, 4, 5, 6, 14, 15, 100)] == [0, 0, 1, 2, 10, 10, 10]
 
 
 async def test_login_form_without_its_csrf_token_is_refused(world: World) -> None:

@@ -46,9 +46,12 @@ class World:
     people: dict[str, Person] = field(default_factory=dict)
     _clients: list[httpx.AsyncClient] = field(default_factory=list)
 
-    def anonymous(self) -> httpx.AsyncClient:
+    def anonymous(self, address: str = "127.0.0.1") -> httpx.AsyncClient:
+        """A client with no session; ``address`` is the client address the app sees."""
         client = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=self.app), base_url="http://testserver", follow_redirects=False
+            transport=httpx.ASGITransport(app=self.app, client=(address, 50_000)),
+            base_url="http://testserver",
+            follow_redirects=False,
         )
         self._clients.append(client)
         return client

@@ -71,6 +71,9 @@ async def browser() -> AsyncIterator[Browser]:
         await launched.close()
 
 
+# Messages Chromium logs when the Content-Security-Policy refuses something, by page.
+CSP_VIOLATIONS: dict[Page, list[str]] = {}
+
 LAPTOP = {"width": 1366, "height": 768}
 PHONE = {"width": 390, "height": 844}
 
@@ -81,6 +84,8 @@ async def _signed_in(
     context = await browser.new_context(base_url=base_url, locale=locale, viewport=viewport)  # type: ignore[arg-type]
     context.set_default_timeout(10_000)
     page = await context.new_page()
+    violations = CSP_VIOLATIONS.setdefault(page, [])
+    page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
     await page.goto("/login")
     await page.locator("#email").fill(email)
     await page.locator("#password").fill(PASSWORD)
@@ -238,3 +243,4 @@ async def test_every_role_reaches_its_pages_from_the_menu(
     for name in entries:
         await _open_from_menu(page, name, phone=viewport is PHONE)
         assert await page.locator("main h1").count() >= 1
+    assert not CSP_VIOLATIONS[page]

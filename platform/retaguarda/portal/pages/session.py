@@ -113,8 +113,10 @@ class SessionPages(Controller):
                 ip=_client_ip(request),
                 user_agent=request.headers.get("user-agent", ""),
             )
-        except RateLimited:
-            return again("rate_limited", 429)
+        except RateLimited as refused:
+            limited = again("rate_limited", 429)
+            limited.headers["Retry-After"] = str(refused.retry_after_s)
+            return limited
         except InvalidCredentials:
             return again("invalid", 401)
         response = Redirect(target, status_code=303)
