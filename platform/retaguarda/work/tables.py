@@ -174,7 +174,22 @@ class TaskComment(Table, tablename="task_comment"):
     task_id = ForeignKey(references=Task, null=False, index=True)
     author_id = ForeignKey(references=User, null=True, default=None, on_delete=OnDelete.set_null)
     side = Varchar(length=16)  # client | provider
+    # reply: a message both sides read; note: the provider's internal note, never shown to the client;
+    # resolution: the operator's closing note on completion, shown to the client.
+    kind = Varchar(length=16, default="reply")
     body = Text()
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class SavedView(Table, tablename="saved_view"):
+    """A person's saved task filter: a name and the list's query string. Owned by the person's own tenant
+    and only ever read back by that person."""
+
+    id = UUID(primary_key=True)
+    tenant_id = ForeignKey(references=Tenant, index=False, null=False)
+    user_id = ForeignKey(references=User, null=False, index=True, on_delete=OnDelete.cascade)
+    name = Varchar(length=100)
+    query = Text(default="")
     created_at = Timestamptz(default=TimestamptzNow())
 
 
@@ -199,7 +214,8 @@ class TimeEntry(Table, tablename="time_entry"):
 
 
 class Notification(Table, tablename="notification"):
-    """An in-app notice to one provider user about one client's task (SLA warnings and breaches)."""
+    """An in-app notice to one person about one client's task: SLA warnings and breaches for provider staff;
+    questions, completions and SLA warnings for the client's own users."""
 
     id = UUID(primary_key=True)
     tenant_id = ForeignKey(references=Tenant, index=True, null=False)
@@ -209,6 +225,19 @@ class Notification(Table, tablename="notification"):
     data = JSON(default="{}")
     created_at = Timestamptz(default=TimestamptzNow())
     read_at = Timestamptz(null=True, default=None)
+
+
+class NotificationPreference(Table, tablename="notification_preference"):
+    """How one person wants to hear about one kind of notice: in the app, by email, both or neither. No row
+    means both (the defaults). Owned by the person's own tenant."""
+
+    id = UUID(primary_key=True)
+    tenant_id = ForeignKey(references=Tenant, index=False, null=False)
+    user_id = ForeignKey(references=User, null=False, index=True, on_delete=OnDelete.cascade)
+    kind = Varchar(length=40)
+    in_app = Boolean(default=True)
+    email = Boolean(default=True)
+    # Unique (user_id, kind).
 
 
 class WebhookEndpoint(Table, tablename="webhook_endpoint"):

@@ -17,15 +17,17 @@ from retaguarda.endpoints import CONTEXT, Ctx
 from retaguarda.errors import Conflict, FieldError, InvalidInput
 from retaguarda.portal.forms import decode, read_form, reading, refusal, see_other, text, within
 from retaguarda.portal.navigation import FLOOR_LEADS
+from retaguarda.portal.pages.tasks import client_names
 from retaguarda.portal.rendering import page, viewer_locale, viewer_timezone
 from retaguarda.tenancy import TenantContext
-from retaguarda.work.schemas import TimeCorrection
+from retaguarda.work.schemas import TaskRead, TimeCorrection
 from retaguarda.work.service import claims, overview, tasks, time
 from retaguarda.work.sla import overview as sla_overview
 from staffing.service.operators import list_operators
 from staffing.service.pools import get_pool, list_pools
 
 REFRESH_S = 15
+SEARCH_LIMIT = 20
 CORRECTION_FIELDS = {"task_id", "operator_id", "started_at", "ended_at", "reason", "corrects_id"}
 
 
@@ -85,6 +87,8 @@ async def _panel_context(ctx: TenantContext, pool_id: UUID) -> dict[str, Any]:
         "operators": operators,
         "risk": await sla_overview.risk_counts(ctx, queue_ids=queue_ids),
         "sla_risk": await sla_overview.tasks_at_risk(ctx, limit=10, queue_ids=queue_ids),
+        "due_next": await sla_overview.due_next(ctx, limit=10, queue_ids=queue_ids),
+        "task_href": lambda task_id: f"/tasks/{task_id}",
     }
 
 
@@ -147,6 +151,12 @@ async def _time_page(
 ) -> Template:
     operators, _ = await list_operators(ctx, status=None, pool_id=None, cursor=None, limit=200)
     detail = entries = None
+    search = request.query_params.get("q", "").strip()
+    found: list[TaskRead] = []
+    if search and task_id is None:
+        found, _ = await tasks.list_tasks(ctx, text=search, limit=SEARCH_LIMIT)
+        if len(found) == 1:
+            task_id = found[0].id  # one match: show it straight away
     if task_id is not None:
         detail = await tasks.get_task_detail(ctx, task_id)
         entries, _ = await time.list_time_entries(
@@ -157,6 +167,9 @@ async def _time_page(
         "board/time.html",
         status_code=status_code,
         task=detail.task if detail else None,
+        search=search,
+        found=found,
+        clients=await client_names(ctx, {item.tenant_id for item in found}),
         entries=entries or [],
         operators=operators,
         operator_names={op.id: op.display_name for op in operators},

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import calendar
 import time
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -15,12 +16,14 @@ from litestar.response import Template
 
 from retaguarda.auth import Role, TenantKind, authenticated
 from retaguarda.endpoints import CONTEXT, Ctx
+from retaguarda.errors import Forbidden
 from retaguarda.i18n import format_date, gettext_for
 from retaguarda.portal.charts import Chart, DayShare, attainment_chart
+from retaguarda.portal.navigation import TASK_READERS
 from retaguarda.portal.pages.billing import client_consumption
 from retaguarda.portal.rendering import page, viewer_locale
 from retaguarda.tenancy import TenantContext
-from retaguarda.work.service import overview
+from retaguarda.work.service import claims, overview
 from retaguarda.work.sla import overview as sla_overview
 from retaguarda.work.sla.reports import GroupBy, attainment_report
 from retaguarda.work.sla.schemas import AttainmentReport
@@ -100,7 +103,6 @@ class HomePage(Controller):
             }
         if principal.role is Role.CLIENT_ADMIN:
             cards["consumption"] = await client_consumption(ctx)
-        sla_risk = await sla_overview.tasks_at_risk(ctx, limit=8)
         return page(
             request,
             "home/dashboard.html",
@@ -108,8 +110,24 @@ class HomePage(Controller):
             landing=LANDINGS.get(principal.role),
             clients={client.id: client.name for client in clients},
             backlog=await overview.backlog_by_status(ctx),
-            sla_risk=sla_risk,
-            at_risk=[] if sla_risk else await overview.tasks_at_risk(ctx, limit=8),
+            risk=await sla_overview.risk_counts(ctx),
+            sla_risk=await sla_overview.tasks_at_risk(ctx, limit=8),
             activity=await overview.recent_activity(ctx, limit=10),
+            task_href=await task_links(ctx),
+            lists_tasks=principal.role in TASK_READERS,
             **cards,
         )
+
+
+async def task_links(ctx: TenantContext) -> Callable[[UUID], str | None]:
+    """Where a task's title leads for the viewer: its page for those who read tasks; for an operator, only a
+    task it holds (on the work screen): an operator opens no task page, so no link may lead to a 403."""
+    if ctx.principal.role in TASK_READERS:
+        return lambda task_id: f"/tasks/{task_id}"
+    if ctx.principal.role is not Role.OPERATOR:
+        return lambda task_id: None
+    try:
+        held = {lease.task.id for lease in await claims.held_leases(ctx)}
+    except Forbidden:  # an operator without an operator record holds nothing
+        held = set()
+    return lambda task_id: f"/work?task={task_id}" if task_id in held else None

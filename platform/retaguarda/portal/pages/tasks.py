@@ -86,7 +86,7 @@ class TaskPages(Controller):
             limit=PAGE_SIZE,
         )
         types, queues = await _catalog(ctx)
-        clients = await _client_names(ctx, {item.tenant_id for item in items})
+        clients = await client_names(ctx, {item.tenant_id for item in items})
         return page(
             request,
             "tasks/list.html",
@@ -159,7 +159,8 @@ class TaskPages(Controller):
         return see_other(f"/tasks/{task_id}", sent="1")
 
 
-async def _client_names(ctx: TenantContext, tenant_ids: set[UUID]) -> dict[UUID, str]:
+async def client_names(ctx: TenantContext, tenant_ids: set[UUID]) -> dict[UUID, str]:
+    """Provider staff read which client each task is of; a client knows."""
     if not ctx.principal.is_provider:
         return {}
     names = {}

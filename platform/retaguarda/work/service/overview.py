@@ -8,12 +8,13 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from piccolo.columns.combination import WhereRaw
 from piccolo.query.functions.aggregate import Count
 
 from retaguarda.tenancy import TenantContext
 from retaguarda.work.schemas import TaskStatus
 from retaguarda.work.service.common import now
-from retaguarda.work.service.tasks import operator_reach
+from retaguarda.work.service.tasks import OPERATOR_REACH_SQL, operator_reach
 from retaguarda.work.tables import QueuePool, Task, TaskEvent, TimeEntry
 
 OPEN_STATUSES = (TaskStatus.QUEUED.value, TaskStatus.CLAIMED.value, TaskStatus.WAITING_ON_CLIENT.value)
@@ -48,37 +49,23 @@ async def backlog_by_status(ctx: TenantContext) -> dict[str, int]:
     return counts
 
 
-async def tasks_at_risk(
-    ctx: TenantContext, *, limit: int = 5, queue_ids: list[UUID] | None = None
-) -> list[dict[str, Any]]:
-    """Open tasks due soonest; tasks without a due time follow, highest priority and oldest first. Two
-    queries rather than one ``NULLS LAST``, which SQLite and Postgres order differently by default."""
-
-    def open_tasks() -> Any:
-        query = _tasks(ctx, *TASK_SUMMARY).where(Task.status.is_in(list(OPEN_STATUSES)))
-        return query if queue_ids is None else query.where(Task.queue_id.is_in(queue_ids or [None]))
-
-    due: list[dict[str, Any]] = await (
-        open_tasks().where(Task.due_at.is_not_null()).order_by(Task.due_at).limit(limit)
-    )
-    if len(due) < limit:
-        due += await (
-            open_tasks()
-            .where(Task.due_at.is_null())
-            .order_by(Task.priority, ascending=False)
-            .order_by(Task.created_at)
-            .limit(limit - len(due))
-        )
-    return due
-
-
 async def recent_activity(ctx: TenantContext, *, limit: int = 10) -> list[dict[str, Any]]:
     """The latest events of the tasks the caller may see, newest first, with each task's title."""
-    rows: list[dict[str, Any]] = await (
-        ctx.select(TaskEvent, TaskEvent.kind, TaskEvent.at, TaskEvent.task_id, TaskEvent.task_id.title)
-        .order_by(TaskEvent.at, ascending=False)
-        .limit(limit)
-    )
+    query = ctx.select(TaskEvent, TaskEvent.kind, TaskEvent.at, TaskEvent.task_id, TaskEvent.task_id.title)
+    if operator_reach(ctx) is not None:
+        # An operator sees the history of the tasks it may reach, no other client's activity.
+        at = now()
+        user_id = ctx.principal.user_id
+        query = query.where(
+            WhereRaw(
+                f"task_event.task_id IN (SELECT task.id FROM task WHERE {OPERATOR_REACH_SQL})",  # noqa: S608 - constant SQL
+                user_id,
+                at,
+                at,
+                user_id,
+            )
+        )
+    rows: list[dict[str, Any]] = await query.order_by(TaskEvent.at, ascending=False).limit(limit)
     return rows
 
 
@@ -95,7 +82,6 @@ class QueueLine:
 @dataclass
 class PoolBoard:
     queues: list[QueueLine] = field(default_factory=list)
-    at_risk: list[dict[str, Any]] = field(default_factory=list)
     held: list[dict[str, Any]] = field(default_factory=list)
 
     @property
@@ -104,8 +90,8 @@ class PoolBoard:
 
 
 async def pool_board(ctx: TenantContext, pool_id: UUID) -> PoolBoard:
-    """The queues a pool serves, each with its open tasks per status and its oldest waiting task; the
-    riskiest open tasks; and who holds what."""
+    """The queues a pool serves, each with its open tasks per status and its oldest waiting task, and who
+    holds what (the tasks at risk and due next come from work.sla.overview, with their clocks)."""
     links = await ctx.select(
         QueuePool,
         QueuePool.queue_id,
@@ -141,7 +127,6 @@ async def pool_board(ctx: TenantContext, pool_id: UUID) -> PoolBoard:
                 oldest_queued_at=oldest["created_at"] if oldest else None,
             )
         )
-    board.at_risk = await tasks_at_risk(ctx, limit=10, queue_ids=queue_ids)
     board.held = await (
         _tasks(ctx, *TASK_SUMMARY, Task.assignee_id._.user_id._.display_name, Task.tenant_id.name)
         .where(Task.queue_id.is_in(queue_ids) & (Task.status == TaskStatus.CLAIMED.value))

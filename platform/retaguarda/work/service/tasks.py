@@ -17,6 +17,7 @@ from retaguarda.tenancy import TenantContext
 from retaguarda.wire import MAX_PAGE_SIZE, decode_cursor, encode_cursor
 from retaguarda.work.schemas import CommentRead, TaskDetail, TaskEventRead, TaskRead, TaskStatus
 from retaguarda.work.service.common import loads, now, record_event, task_read
+from retaguarda.work.service.search import search_condition
 from retaguarda.work.sla.service import resume_task_clocks, task_sla, task_slas
 from retaguarda.work.tables import Task, TaskComment, TaskEvent
 
@@ -78,12 +79,9 @@ async def list_tasks(
         query = query.where(Task.created_at >= created_from)
     if created_to is not None:
         query = query.where(Task.created_at < created_to)
-    if text:
-        pattern = f"%{text.strip()}%"
-        if is_postgres():
-            query = query.where(Task.title.ilike(pattern) | Task.external_ref.ilike(pattern))
-        else:  # SQLite's LIKE already ignores ASCII case (it has no ILIKE)
-            query = query.where(Task.title.like(pattern) | Task.external_ref.like(pattern))
+    found = search_condition(text, postgres=is_postgres()) if text else None
+    if found is not None:
+        query = query.where(found)
     if cursor:
         created_at, row_id = decode_cursor(cursor)
         query = query.where(
