@@ -12,6 +12,7 @@ APP_REGISTRY = AppRegistry(
         "tenants.piccolo_app",
         "staffing.piccolo_app",
         "retaguarda.work.piccolo_app",
+        "retaguarda.work.documents.piccolo_app",
         "billing.piccolo_app",
         "staffing.planning.piccolo_app",
     ]

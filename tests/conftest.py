@@ -29,4 +29,4 @@ os.environ.setdefault("LOGIN_SLOWDOWN_S", "0.05")
 if not os.environ.get("DATABASE_URL"):
     os.environ["SQLITE_PATH"] = str(_TMP / "test.sqlite3")
 
-pytest_plugins = ["tests.support.fixtures"]
+pytest_plugins = ["tests.support.fixtures", "tests.support.object_storage"]

@@ -32,6 +32,7 @@ from retaguarda.portal.routes import portal_router
 from retaguarda.settings import Settings, get_settings
 from retaguarda.work.controllers import ROUTES as WORK_ROUTES
 from retaguarda.work.csv_controllers import ROUTES as CSV_IMPORT_ROUTES
+from retaguarda.work.documents.controllers import ROUTES as DOCUMENT_ROUTES
 from retaguarda.work.sla.controllers import ROUTES as SLA_ROUTES
 from retaguarda.work.webhook_controllers import ROUTES as WEBHOOK_ROUTES
 from staffing.controllers import ROUTES as STAFFING_ROUTES
@@ -188,6 +189,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *STAFFING_ROUTES,
             *PLANNING_ROUTES,
             *WORK_ROUTES,
+            *DOCUMENT_ROUTES,
             *WEBHOOK_ROUTES,
             *CSV_IMPORT_ROUTES,
             *SLA_ROUTES,

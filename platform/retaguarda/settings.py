@@ -102,6 +102,33 @@ class WorkSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class StorageSettings:
+    """Where task files live: a folder under the data folder (embedded), or an S3-compatible bucket (full
+    mode: AWS S3, MinIO, R2, or GCS's S3 interface), chosen by ``STORAGE_BACKEND``."""
+
+    backend: str  # local | s3
+    local_dir: Path
+    s3_bucket: str
+    s3_endpoint: str
+    # The endpoint as browsers reach it, for presigned URLs (the app may reach the bucket by an internal
+    # name, e.g. http://minio:9000 inside Docker); empty: the same as s3_endpoint.
+    s3_public_endpoint: str
+    s3_region: str
+    s3_access_key_id: str
+    s3_secret_access_key: str
+    # Largest single file and largest total per task, in bytes (a contract may lower them).
+    max_file_bytes: int
+    max_task_bytes: int
+    # Lifetime of a download link (a presigned S3 URL or the app's own signed link): long enough to start a
+    # download, short enough that a link copied into a chat or a log is soon worthless.
+    link_ttl_s: int
+
+    @property
+    def is_s3(self) -> bool:
+        return self.backend == "s3"
+
+
+@dataclass(frozen=True, slots=True)
 class MailSettings:
     smtp_url: str
     sender: str
@@ -126,6 +153,7 @@ class Settings:
     stripe: StripeSettings
     mail: MailSettings
     work: WorkSettings
+    storage: StorageSettings
     server: ServerSettings
     # True when SECRET_KEY was not given: fine for the embedded demo (CSRF tokens change at each start);
     # `retaguarda serve` refuses it in full mode, where several processes must share one key.
@@ -174,6 +202,19 @@ def load_settings() -> Settings:
         work=WorkSettings(
             lease_s=_env_int("WORK_LEASE_S", 300),
             webhooks_allow_private=_env_bool("WEBHOOKS_ALLOW_PRIVATE", False),
+        ),
+        storage=StorageSettings(
+            backend="s3" if _env("STORAGE_BACKEND").lower() == "s3" else "local",
+            local_dir=Path(_env("STORAGE_DIR") or str(data_dir / "files")),
+            s3_bucket=_env("S3_BUCKET"),
+            s3_endpoint=_env("S3_ENDPOINT"),
+            s3_public_endpoint=_env("S3_PUBLIC_ENDPOINT"),
+            s3_region=_env("S3_REGION", "us-east-1"),
+            s3_access_key_id=_env("S3_ACCESS_KEY_ID"),
+            s3_secret_access_key=_env("S3_SECRET_ACCESS_KEY"),
+            max_file_bytes=_env_int("FILES_MAX_BYTES", 50 * 1024 * 1024),
+            max_task_bytes=_env_int("FILES_MAX_TASK_BYTES", 200 * 1024 * 1024),
+            link_ttl_s=_env_int("FILES_LINK_TTL_S", 300),
         ),
         server=ServerSettings(
             host=_env("HOST", "127.0.0.1"),

@@ -14,6 +14,8 @@ from retaguarda.auth import Role, Scope, authenticated, provider_staff, requires
 from retaguarda.db import transaction
 from retaguarda.endpoints import CONTEXT, READ_ERRORS, STATEMENT_CONTEXT, WRITE_ERRORS, Ctx, Cursor, Limit
 from retaguarda.idempotency import StoredResponse, check_key, remember, replay, request_fingerprint
+from retaguarda.tenancy import TenantContext
+from retaguarda.work.documents import service as documents
 from retaguarda.work.schemas import (
     AskClient,
     CommentCreate,
@@ -28,6 +30,7 @@ from retaguarda.work.schemas import (
     TaskCreate,
     TaskDetail,
     TaskPage,
+    TaskRead,
     TaskStatus,
     TaskTypeCreate,
     TaskTypeFromTemplate,
@@ -43,6 +46,14 @@ from retaguarda.work.service.common import owning_tenant
 from retaguarda.work.templates import TEMPLATES, TaskTypeTemplate
 
 CATALOG_WRITERS = (Role.ADMIN, Role.ACCOUNT_MANAGER)
+
+
+async def submit_with_files(ctx: TenantContext, data: TaskCreate) -> TaskRead:
+    """Intake, then the files uploaded beforehand become the new task's input (in the caller's
+    transaction)."""
+    created = await intake.create_task(ctx, data)
+    await documents.attach_loose_files(ctx, created.tenant_id, created.id, data.file_ids)
+    return created
 
 
 class TaskTypeController(Controller):
@@ -154,9 +165,13 @@ class TaskController(Controller):
         data: JSONBody[TaskCreate],
         idempotency_key: Annotated[str | None, HeaderParameter(name="Idempotency-Key")] = None,
     ) -> Response[Any]:
-        if idempotency_key is None:
+        if idempotency_key is None and not data.file_ids:
             # On PostgreSQL the intake's one write is a single statement (STATEMENT_CONTEXT).
             return Response(await intake.create_task(ctx, data), status_code=201)
+        if idempotency_key is None:
+            # The task and the files it takes over commit together.
+            async with transaction():
+                return Response(await submit_with_files(ctx, data), status_code=201)
         check_key(idempotency_key)
         tenant_id = owning_tenant(ctx, data.tenant_id)
         fingerprint = request_fingerprint(request.method, request.url.path, await request.body())
@@ -164,7 +179,7 @@ class TaskController(Controller):
         async with transaction():
             stored = await replay(tenant_id, idempotency_key, fingerprint)
             if stored is None:
-                created = await intake.create_task(ctx, data)
+                created = await submit_with_files(ctx, data)
                 stored = StoredResponse(201, msgspec.json.encode(created))
                 await remember(tenant_id, idempotency_key, fingerprint, stored)
         return Response(

@@ -119,6 +119,8 @@ class TaskCreate(WireStruct):
     title: Annotated[str, Meta(max_length=300)] | None = None
     # Provider staff submit on behalf of a client; a client's own calls always land in its tenant.
     tenant_id: UUID | None = None
+    # Files uploaded beforehand (POST /api/v1/files) that become the task's input.
+    file_ids: Annotated[list[UUID], Meta(max_length=50)] = msgspec.field(default_factory=list)
 
 
 class SlaClockRead(WireStruct):
