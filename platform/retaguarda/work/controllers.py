@@ -16,6 +16,7 @@ from retaguarda.endpoints import CONTEXT, READ_ERRORS, STATEMENT_CONTEXT, WRITE_
 from retaguarda.idempotency import StoredResponse, check_key, remember, replay, request_fingerprint
 from retaguarda.tenancy import TenantContext
 from retaguarda.work.documents import service as documents
+from retaguarda.work.documents.tables import FilePurpose
 from retaguarda.work.schemas import (
     AskClient,
     CommentCreate,
@@ -54,6 +55,19 @@ async def submit_with_files(ctx: TenantContext, data: TaskCreate) -> TaskRead:
     created = await intake.create_task(ctx, data)
     await documents.attach_loose_files(ctx, created.tenant_id, created.id, data.file_ids)
     return created
+
+
+async def comment_with_files(
+    ctx: TenantContext, task_id: UUID, body: str, file_ids: list[UUID]
+) -> CommentRead:
+    """A message, and the files uploaded beforehand that go with it (in the caller's transaction)."""
+    comment = await tasks.add_comment(ctx, task_id, body)
+    if file_ids:
+        task = await tasks.get_task_row(ctx, task_id)
+        await documents.attach_loose_files(
+            ctx, task["tenant_id"], task_id, file_ids, purpose=FilePurpose.COMMENT, comment_id=comment.id
+        )
+    return comment
 
 
 class TaskTypeController(Controller):
@@ -235,7 +249,7 @@ class TaskController(Controller):
         responses=WRITE_ERRORS,
     )
     async def comment(self, ctx: Ctx, task_id: FromPath[UUID], data: JSONBody[CommentCreate]) -> CommentRead:
-        return await tasks.add_comment(ctx, task_id, data.body)
+        return await comment_with_files(ctx, task_id, data.body, data.file_ids)
 
     @post(
         "/{task_id:uuid}/reassign",

@@ -11,6 +11,7 @@ import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
 from retaguarda.wire import WireStruct
+from retaguarda.work.documents.schemas import FileRead
 from retaguarda.work.fields import FieldSpec
 
 Code = Annotated[str, Meta(pattern=r"^[a-z0-9][a-z0-9_.-]{0,59}$")]
@@ -188,10 +189,14 @@ class TaskDetail(WireStruct):
     task: TaskRead
     events: list[TaskEventRead]
     comments: list[CommentRead]
+    # Every live file of the task: the client's input, the deliverables, and those on messages (commentId).
+    files: list[FileRead] = msgspec.field(default_factory=list)
 
 
 class CommentCreate(WireStruct):
     body: Body
+    # Files uploaded beforehand (POST /api/v1/files) that go with the message.
+    file_ids: Annotated[list[UUID], Meta(max_length=20)] = msgspec.field(default_factory=list)
 
 
 # ---- the operator's loop -----------------------------------------------------------------------------

@@ -147,6 +147,7 @@ async def test_a_created_task_reaches_the_endpoint_signed_per_the_spec(
         "priority": 2,
         "createdAt": message["data"]["createdAt"],
         "completedAt": None,
+        "files": [],
     }
     assert abs(int(request.headers["webhook-timestamp"]) - time.time()) < 60
     # A tampered body, a replayed request under another timestamp, or another secret: all refused.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from retaguarda.wire import WireStruct
@@ -30,3 +31,19 @@ class FileLink(WireStruct):
 
     url: str
     expires_at: datetime
+
+
+def file_read(row: dict[str, Any]) -> FileRead:
+    return FileRead(
+        id=row["id"],
+        task_id=row["task_id"],
+        comment_id=row["comment_id"],
+        purpose=row["purpose"],
+        side=row["side"],
+        name=row["filename"],
+        content_type=row["content_type"],
+        size=int(row["size_bytes"]),
+        sha256=row["sha256"],
+        created_at=row["created_at"],
+        has_preview=bool(row.get("preview_key")),
+    )

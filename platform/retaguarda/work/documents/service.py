@@ -24,10 +24,10 @@ from retaguarda.storage import ObjectStorage, read_link, sign_link
 from retaguarda.tenancy import TenantContext, system_context
 from retaguarda.work.documents.content import SNIFF_BYTES, FileKind, safe_filename, sniff
 from retaguarda.work.documents.form import FormPart
-from retaguarda.work.documents.schemas import FileLink, FileRead
+from retaguarda.work.documents.schemas import FileLink, FileRead, file_read
 from retaguarda.work.documents.tables import FilePurpose, FileSide, TaskFile
 from retaguarda.work.service.common import now, owning_tenant, record_event
-from retaguarda.work.service.tasks import get_task_row
+from retaguarda.work.service.tasks import get_task_row, live_task_files
 from retaguarda.work.tables import Task
 
 CLOSED_STATUSES = frozenset({"done", "cancelled"})
@@ -215,37 +215,9 @@ async def record_files(
     return [file_read(row.to_dict()) for row in rows]
 
 
-def file_read(row: dict[str, Any]) -> FileRead:
-    return FileRead(
-        id=row["id"],
-        task_id=row["task_id"],
-        comment_id=row["comment_id"],
-        purpose=row["purpose"],
-        side=row["side"],
-        name=row["filename"],
-        content_type=row["content_type"],
-        size=int(row["size_bytes"]),
-        sha256=row["sha256"],
-        created_at=row["created_at"],
-        has_preview=bool(row.get("preview_key")),
-    )
-
-
 async def list_task_files(ctx: TenantContext, task_id: UUID) -> list[FileRead]:
     await get_task_row(ctx, task_id)
-    return [file_read(row) for row in await task_file_rows(ctx, [task_id])]
-
-
-async def task_file_rows(ctx: TenantContext, task_ids: Sequence[UUID]) -> list[dict[str, Any]]:
-    """The live files of tasks the caller already reached, oldest first."""
-    if not task_ids:
-        return []
-    rows: list[dict[str, Any]] = await (
-        ctx.select(TaskFile)
-        .where(TaskFile.task_id.is_in(list(task_ids)) & TaskFile.deleted_at.is_null())
-        .order_by(TaskFile.created_at, TaskFile.id)
-    )
-    return rows
+    return [file_read(row) for row in await live_task_files(ctx, task_id)]
 
 
 async def _file_row(ctx: TenantContext, file_id: UUID) -> dict[str, Any]:
@@ -325,10 +297,17 @@ async def linked_file(token: str) -> dict[str, Any]:
 
 
 async def attach_loose_files(
-    ctx: TenantContext, tenant_id: UUID, task_id: UUID, file_ids: Sequence[UUID]
+    ctx: TenantContext,
+    tenant_id: UUID,
+    task_id: UUID,
+    file_ids: Sequence[UUID],
+    *,
+    purpose: FilePurpose = FilePurpose.INPUT,
+    comment_id: UUID | None = None,
 ) -> None:
-    """Intake: the files uploaded beforehand become the new task's input. Each must be the caller's own,
-    loose (not already on a task) and of the task's tenant; anything else is invalid input."""
+    """The files uploaded beforehand go to a new task (its input) or a new message (``comment_id``). Each
+    must be the caller's own, loose (not already on a task) and of the task's tenant; anything else is invalid
+    input."""
     if not file_ids:
         return
     wanted = list(dict.fromkeys(file_ids))
@@ -346,11 +325,14 @@ async def attach_loose_files(
                 for index in missing
             ]
         )
-    await ctx.update(TaskFile, {TaskFile.task_id: task_id}).where(TaskFile.id.is_in(wanted))
+    await ctx.update(
+        TaskFile,
+        {TaskFile.task_id: task_id, TaskFile.purpose: purpose.value, TaskFile.comment_id: comment_id},
+    ).where(TaskFile.id.is_in(wanted))
     await record_event(
         tenant_id,
         task_id,
         "files_added",
         actor_user_id=ctx.principal.user_id,
-        data={"fileIds": [str(file_id) for file_id in wanted], "purpose": FilePurpose.INPUT.value},
+        data={"fileIds": [str(file_id) for file_id in wanted], "purpose": purpose.value},
     )

@@ -15,6 +15,8 @@ from retaguarda.db import is_postgres
 from retaguarda.errors import Conflict, NotFound
 from retaguarda.tenancy import TenantContext
 from retaguarda.wire import MAX_PAGE_SIZE, decode_cursor, encode_cursor
+from retaguarda.work.documents.schemas import file_read
+from retaguarda.work.documents.tables import TaskFile
 from retaguarda.work.schemas import CommentRead, TaskDetail, TaskEventRead, TaskRead, TaskStatus
 from retaguarda.work.service.common import loads, now, record_event, task_read
 from retaguarda.work.service.search import search_condition
@@ -132,7 +134,18 @@ async def get_task_detail(ctx: TenantContext, task_id: UUID) -> TaskDetail:
             for e in events
         ],
         comments=[comment_read(c) for c in comments],
+        files=[file_read(f) for f in await live_task_files(ctx, task_id)],
     )
+
+
+async def live_task_files(ctx: TenantContext, task_id: UUID) -> list[dict[str, Any]]:
+    """The files of a task the caller already reached, in the order they were sent."""
+    rows: list[dict[str, Any]] = await (
+        ctx.select(TaskFile)
+        .where((TaskFile.task_id == task_id) & TaskFile.deleted_at.is_null())
+        .order_by(TaskFile.created_at, TaskFile.id)
+    )
+    return rows
 
 
 def comment_read(row: dict[str, Any]) -> CommentRead:

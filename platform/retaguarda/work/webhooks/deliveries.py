@@ -13,6 +13,7 @@ from retaguarda.jobs import enqueue
 from retaguarda.tenancy import TenantContext, system_context
 from retaguarda.wire import MAX_PAGE_SIZE, decode_cursor, page_of
 from retaguarda.work.service.common import now
+from retaguarda.work.service.tasks import live_task_files
 from retaguarda.work.tables import Task, TaskEvent, WebhookDelivery, WebhookEndpoint
 from retaguarda.work.webhook_schemas import DeliveryStatus, WebhookDeliveryRead
 from retaguarda.work.webhooks.delivery import PING
@@ -215,6 +216,18 @@ async def fan_out(task_id: UUID, event: str, event_id: UUID | None = None) -> No
         )
     }
     data = _task_data(task)
+    # Each file's id, name, type, size and hash: a receiver fetches the bytes through the files API.
+    data["files"] = [
+        {
+            "id": str(f["id"]),
+            "name": f["filename"],
+            "contentType": f["content_type"],
+            "size": int(f["size_bytes"]),
+            "sha256": f["sha256"],
+            "purpose": f["purpose"],
+        }
+        for f in await live_task_files(ctx, task_id)
+    ]
     if event.startswith("task.sla_"):
         # Which clock warned or breached, and when it is or was due.
         data["sla"] = {"clock": event_data.get("clock"), "dueAt": event_data.get("dueAt")}
