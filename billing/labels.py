@@ -79,7 +79,7 @@ def _describe_kind(  # noqa: PLR0911 - one label per kind of line
         return _("%(task_type)s: completed items") % {"task_type": name}
     if kind == "retainer":
         included = Decimal(str(detail.get("includedHours", "0")))
-        return _("Monthly retainer (%(hours)s hours included)") % {
+        return _("Monthly retainer (hours included: %(hours)s)") % {
             "hours": format_decimal(included, locale, 2)
         }
     if kind == "overage":

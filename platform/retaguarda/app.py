@@ -24,8 +24,9 @@ import retaguarda
 from billing.controllers import ROUTES as BILLING_ROUTES
 from retaguarda import db
 from retaguarda.auth import PrincipalMiddleware
-from retaguarda.errors import ServiceUnavailable, exception_handlers, problem_responses
+from retaguarda.errors import ServiceUnavailable, problem_responses
 from retaguarda.jobs import InProcessRunner
+from retaguarda.portal.errors import page_or_problem_handlers
 from retaguarda.portal.headers import security_headers
 from retaguarda.portal.rendering import STATIC_DIR, TEMPLATES_DIR
 from retaguarda.portal.routes import portal_router
@@ -199,7 +200,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         middleware=[PrincipalMiddleware(resolve_principal)],
         before_send=[security_headers(https=settings.security.cookie_secure)],
-        exception_handlers=exception_handlers(),
+        exception_handlers=page_or_problem_handlers(),
         openapi_config=_openapi(),
         template_config=TemplateConfig(directory=TEMPLATES_DIR, engine=JinjaTemplateEngine),
         compression_config=CompressionConfig(backend="gzip", minimum_size=1024),

@@ -90,7 +90,9 @@ def worker() -> None:
 
 @main.command()
 @click.option("--serve/--no-serve", "then_serve", default=True, help="Start the server after loading.")
-def demo(then_serve: bool) -> None:
+@click.option("--host", default=None, help="Defaults to HOST (127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Defaults to PORT (8000).")
+def demo(then_serve: bool, host: str | None, port: int | None) -> None:
     """Load the demo data (a provider, two clients, one user per role) and serve."""
     from retaguarda.demo import DEMO_PASSWORD, load_demo
 
@@ -99,7 +101,8 @@ def demo(then_serve: bool) -> None:
     settings = get_settings()
     click.echo(
         "\nRetaguarda demo is ready. Sign in at "
-        f"http://{settings.server.host}:{settings.server.port}/login with password {DEMO_PASSWORD!r}:"
+        f"http://{host or settings.server.host}:{port or settings.server.port}/login "
+        f"with password {DEMO_PASSWORD!r}:"
     )
     for email, role, tenant in users:
         click.echo(f"  {email:<34} {role:<16} {tenant}")
@@ -107,7 +110,7 @@ def demo(then_serve: bool) -> None:
     sys.stdout.flush()
     if then_serve:
         ctx = click.get_current_context()
-        ctx.invoke(serve, host=None, port=None, workers=1, run_migrations=False)
+        ctx.invoke(serve, host=host, port=port, workers=1, run_migrations=False)
 
 
 @main.group()

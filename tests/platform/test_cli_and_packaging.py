@@ -57,6 +57,35 @@ def test_migrate_then_demo_on_an_empty_sqlite_file_twice(tmp_path: Path) -> None
     assert kinds["iberica"] == "es/EUR/Europe/Madrid"
 
 
+def test_demo_serves_on_the_port_asked_for(tmp_path: Path) -> None:
+    import socket
+    import time
+
+    import httpx
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    env = _sqlite_env(tmp_path)
+    process = subprocess.Popen(
+        [*CLI, "demo", "--port", str(port)], env=env, cwd=ROOT, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert process.poll() is None, "the demo exited"
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/health/live", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "the demo never answered on its port"
+                time.sleep(0.2)
+    finally:
+        process.terminate()
+        out, _ = process.communicate(timeout=20)
+    assert f"http://127.0.0.1:{port}/login" in out
+
+
 def test_users_create_adds_a_member_and_rejects_an_unknown_tenant(tmp_path: Path) -> None:
     env = _sqlite_env(tmp_path)
     assert _run([*CLI, "demo", "--no-serve"], env).returncode == 0

@@ -5,6 +5,7 @@ No database and no app: these run on the catalogs in the source tree and on Babe
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
@@ -120,6 +121,42 @@ def test_catalog_is_complete(locale: str) -> None:
     for message, errors in catalog.check():  # placeholders kept, plural count right
         problems.extend(f"{error}: {_msgid(message.id)!r}" for error in errors)
     assert not problems, f"{locale} catalog:\n" + "\n".join(problems)
+
+
+# A word written twice in a row ("de de", "the the"), placeholders aside: a slip readers notice at once.
+DOUBLED_WORD = re.compile(r"\b(\w+)\s+\1\b", re.IGNORECASE)
+
+
+def _texts(value: str | Sequence[str] | None) -> list[str]:
+    return [value] if isinstance(value, str) else [text for text in value or () if text]
+
+
+@pytest.mark.parametrize("locale", TRANSLATED_LOCALES)
+def test_no_message_doubles_a_word(locale: str) -> None:
+    catalog = _read_catalog(_po_path(locale), locale)
+    doubled = [
+        text
+        for message in catalog
+        if message.id
+        for text in (*_texts(message.id), *_texts(message.string))
+        if DOUBLED_WORD.search(re.sub(r"%\(\w+\)[sd]", " ", text))
+    ]
+    assert not doubled, f"{locale}: doubled words in\n" + "\n".join(doubled)
+
+
+def test_the_doubled_word_check_finds_one() -> None:
+    assert DOUBLED_WORD.search("Filas de de %(pool)s")
+    assert not DOUBLED_WORD.search("%(num)d de minutos")
+
+
+@pytest.mark.parametrize(
+    ("locale", "count", "expected"),
+    [("pt_BR", 0, "0 minutos"), ("pt_BR", 1, "1 minuto"), ("pt_BR", 2, "2 minutos"), ("es", 0, "0 minutos")],
+)
+def test_zero_takes_the_plural(locale: str, count: int, expected: str) -> None:
+    """Brazilian readers write "0 minutos" (CLDR's rule for pt would say "0 minuto")."""
+    ngettext = ngettext_for(locale)
+    assert ngettext("%(num)d minute", "%(num)d minutes", count) % {"num": count} == expected
 
 
 def test_extraction_sees_every_kind_of_marker(
@@ -290,8 +327,8 @@ def test_format_datetime_rejects_naive() -> None:
     [
         (timedelta(hours=1), "1 hour", "1 hora", "1 hora"),
         (timedelta(hours=2), "2 hours", "2 horas", "2 horas"),
-        (timedelta(0), "0 minutes", "0 minuto", "0 minutos"),  # CLDR: pt counts 0 as singular
-        (timedelta(seconds=59), "0 minutes", "0 minuto", "0 minutos"),
+        (timedelta(0), "0 minutes", "0 minutos", "0 minutos"),  # Brazilian usage, not CLDR's "0 minuto"
+        (timedelta(seconds=59), "0 minutes", "0 minutos", "0 minutos"),
         (timedelta(minutes=1), "1 minute", "1 minuto", "1 minuto"),
         (timedelta(minutes=45), "45 minutes", "45 minutos", "45 minutos"),
         (timedelta(hours=2, minutes=5), "2 hours 5 minutes", "2 horas e 5 minutos", "2 horas y 5 minutos"),
@@ -304,7 +341,7 @@ def test_format_datetime_rejects_naive() -> None:
             "-1 hora y 30 minutos",
         ),
         (timedelta(seconds=-90), "-1 minute", "-1 minuto", "-1 minuto"),
-        (timedelta(seconds=-30), "0 minutes", "0 minuto", "0 minutos"),
+        (timedelta(seconds=-30), "0 minutes", "0 minutos", "0 minutos"),
         (timedelta(hours=1_000_000), "1000000 hours", "1000000 de horas", "1000000 de horas"),
     ],
 )

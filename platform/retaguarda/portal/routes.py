@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from litestar import Router
+from typing import Any
 
-from retaguarda.portal.errors import portal_exception_handlers
+from litestar import Request, Router, get
+from litestar.response import Redirect
+
+from retaguarda.errors import NotFound
+from retaguarda.portal.errors import page_or_problem_handlers
 from retaguarda.portal.pages.account import CatalogPages, RosterPages, TenantPages
 from retaguarda.portal.pages.billing import BillingPages
 from retaguarda.portal.pages.board import BoardPages, TimePages
@@ -19,6 +23,19 @@ from retaguarda.portal.pages.staffing import StaffingPages
 from retaguarda.portal.pages.tasks import TaskPages
 from retaguarda.portal.pages.work import WorkPages
 from retaguarda.portal.rendering import count_unread_notices
+
+
+@get("/favicon.ico", include_in_schema=False, sync_to_thread=False)
+def favicon() -> Redirect:
+    # Pages name their icon; this is for what asks the conventional address anyway.
+    return Redirect("/static/img/favicon.svg", status_code=301)
+
+
+@get("/{unknown:path}", include_in_schema=False, sync_to_thread=False)
+def unknown_page(request: Request[Any, Any, Any]) -> None:
+    """An address no page has: answered here rather than by the router, so the not-found page knows who is
+    asking (the menu, the language) like any other page."""
+    raise NotFound()
 
 
 def portal_router() -> Router:
@@ -44,8 +61,10 @@ def portal_router() -> Router:
             NoticePages,
             StaffingPages,
             BillingPages,
+            favicon,
+            unknown_page,
         ],
         before_request=count_unread_notices,
-        exception_handlers=portal_exception_handlers(),
+        exception_handlers=page_or_problem_handlers(),
         include_in_schema=False,
     )

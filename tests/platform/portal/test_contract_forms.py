@@ -116,7 +116,7 @@ async def test_a_saved_version_shows_on_the_contracts_page(floor: Floor) -> None
     assert saved.headers["location"] == f"/billing/contracts?client={world.client_a.id}&notice=contract"
     page = text_of((await manager.get(saved.headers["location"])).text)
     assert "The new contract version was saved." in page
-    assert "1,234.50" in page and "40.0 hours included" in page and "Year two" in page
+    assert "1,234.50" in page and "Hours included: 40.0" in page and "Year two" in page
     row = await Contract.select().where(Contract.tenant_id == world.client_a.id).first()  # scope: test
     assert row is not None
     terms = row["terms"] if isinstance(row["terms"], dict) else json.loads(row["terms"])

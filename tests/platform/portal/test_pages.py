@@ -44,7 +44,7 @@ async def test_pages_open_for_their_roles_only(
     if refused:
         denied = await (await world.sign_in(refused)).get(path)
         assert denied.status_code == 403
-        assert "You are not allowed to do this." in denied.text
+        assert "You are not allowed to see this page." in denied.text
         assert denied.headers["content-type"].startswith("text/html")
 
 

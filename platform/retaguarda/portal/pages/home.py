@@ -68,7 +68,7 @@ def attainment_days(report: AttainmentReport, first: date, after: date, locale: 
     while day < after:
         row = rows.get(day.isoformat())
         met, breached = (row.resolution_met, row.resolution_breached) if row else (0, 0)
-        title = _("%(day)s: %(met)d met, %(breached)d breached") % {
+        title = _("%(day)s: met %(met)d, breached %(breached)d") % {
             "day": format_date(day, locale),
             "met": met,
             "breached": breached,

@@ -16,7 +16,7 @@ from litestar.response import Redirect, Template
 from retaguarda.auth import TenantKind, authenticated, requires_role
 from retaguarda.endpoints import CONTEXT, Ctx
 from retaguarda.errors import Conflict, DomainError, FieldError, InvalidInput
-from retaguarda.i18n import N_, gettext_for
+from retaguarda.i18n import N_, gettext_for, ngettext_for
 from retaguarda.portal.forms import (
     FORM_LEVEL,
     decode,
@@ -46,10 +46,7 @@ PRIORITIES = (1, 2, 3, 4)
 PAUSE_STATUS = "waiting_on_client"
 TARGET_PATH = re.compile(r"targets\[(\d+)\]\.(response|resolution)Minutes")
 TARGET_TOO_SHORT = N_("The resolution target cannot be shorter than the first-response target.")
-PERIOD_ERRORS = {
-    "before_from": N_("The period must end after it starts."),
-    "too_long": N_("A report spans at most %(days)d days."),
-}
+PERIOD_BEFORE_FROM = N_("The period must end after it starts.")
 POLICY_FIELDS = {
     "name",
     "tenant_id",
@@ -91,16 +88,19 @@ class ReportQuery:
         today = datetime.now(ZoneInfo(viewer_timezone(request))).date()
         self.values = {name: params.get(name, "").strip() for name in ("from", "to", "group_by", "client")}
         self.errors: dict[str, str] = {}
-        _ = gettext_for(viewer_locale(request))
+        locale = viewer_locale(request)
+        _, ngettext = gettext_for(locale), ngettext_for(locale)
         self.date_from = _date(self.values["from"]) or today.replace(day=1)
         self.date_to = _date(self.values["to"]) or today  # inclusive, as people read a period
         for name in ("from", "to"):
             if self.values[name] and _date(self.values[name]) is None:
                 self.errors[name] = _("Enter a valid date.")
         if self.date_to < self.date_from:
-            self.errors["to"] = _(PERIOD_ERRORS["before_from"])
+            self.errors["to"] = _(PERIOD_BEFORE_FROM)
         elif (self.date_to - self.date_from).days >= MAX_REPORT_DAYS:
-            self.errors["to"] = _(PERIOD_ERRORS["too_long"]) % {"days": MAX_REPORT_DAYS}
+            self.errors["to"] = ngettext(
+                "A report spans at most %(num)d day.", "A report spans at most %(num)d days.", MAX_REPORT_DAYS
+            ) % {"num": MAX_REPORT_DAYS}
         choices = self.group_choices(bool(clients))
         wanted = self.values["group_by"]
         self.group_by = GroupBy(wanted) if wanted in choices else GroupBy.PRIORITY
