@@ -115,7 +115,7 @@ class InvoiceController(Controller):
         self, ctx: Ctx, invoice_id: FromPath[UUID], locale: FromQuery[str | None] = None
     ) -> Response[str]:
         html = await service.render_invoice_html(ctx, invoice_id, locale)
-        return Response(html, media_type="text/html; charset=utf-8")
+        return Response(html, media_type="text/html; charset=utf-8", headers=service.DOCUMENT_HEADERS)
 
     @get(
         "/{invoice_id:uuid}/lines/{line_id:uuid}/entries",

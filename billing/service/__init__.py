@@ -12,9 +12,10 @@ from billing.service.invoices import (
     run_period,
     void_invoice,
 )
-from billing.service.rendering import render_invoice_html
+from billing.service.rendering import DOCUMENT_HEADERS, render_invoice_html
 
 __all__ = [
+    "DOCUMENT_HEADERS",
     "add_adjustment",
     "consumption",
     "create_contract",

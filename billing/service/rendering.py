@@ -3,6 +3,9 @@ quantities, translated labels. The portal serves it; the API returns it as ``tex
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import re
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -28,6 +31,24 @@ from retaguarda.tenancy import TenantContext
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "templates"
 _environment = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=select_autoescape(["html"]))
+
+
+def _document_policy() -> str:
+    """The document carries its style sheet inside (it is saved and printed on its own), so its policy
+    allows that one sheet by its hash and nothing else; the portal's own pages may frame it (the preview)."""
+    source = (TEMPLATES_DIR / "invoice.html").read_text(encoding="utf-8")
+    sheets = re.findall(r"<style>(.*?)</style>", source, flags=re.S)
+    hashes = " ".join(
+        "'sha256-" + base64.b64encode(hashlib.sha256(sheet.encode()).digest()).decode() + "'"
+        for sheet in sheets
+    )
+    return (
+        f"default-src 'none'; style-src {hashes}; frame-ancestors 'self'; base-uri 'none'; form-action 'none'"
+    )
+
+
+# Headers the invoice document is served with (the portal's preview and the API's ``/html``).
+DOCUMENT_HEADERS = {"Content-Security-Policy": _document_policy(), "X-Frame-Options": "SAMEORIGIN"}
 
 
 def _quantity(value: Decimal, unit: str, locale: str) -> str:

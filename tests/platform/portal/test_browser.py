@@ -171,6 +171,7 @@ async def test_account_manager_applies_a_plan_and_finalizes_an_invoice_and_the_c
     await expect(manager.locator("table.effect")).to_contain_text("Operator-hours scheduled")
     await manager.get_by_role("button", name="Approve").click()
     await expect(manager.locator("#plan-status")).to_have_text("Approved")
+    manager.on("dialog", lambda dialog: dialog.accept())  # applying and finalizing ask first
     await manager.get_by_role("button", name="Apply to the roster").click()
     await expect(manager.locator("#plan-status")).to_have_text("Applied")
 

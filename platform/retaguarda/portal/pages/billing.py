@@ -143,7 +143,7 @@ class BillingPages(Controller):
         self, request: Request[Any, Any, Any], ctx: Ctx, invoice_id: FromPath[UUID]
     ) -> Response[str]:
         html = await billing.render_invoice_html(ctx, invoice_id, viewer_locale(request))
-        return Response(html, media_type="text/html; charset=utf-8")
+        return Response(html, media_type="text/html; charset=utf-8", headers=billing.DOCUMENT_HEADERS)
 
     @post(
         "/invoices/{invoice_id:uuid}/adjustments",

@@ -17,8 +17,8 @@ from litestar.response import Template
 from retaguarda.auth import Role, TenantKind, authenticated
 from retaguarda.endpoints import CONTEXT, Ctx
 from retaguarda.errors import Forbidden
-from retaguarda.i18n import format_date, gettext_for
-from retaguarda.portal.charts import Chart, DayShare, attainment_chart
+from retaguarda.i18n import format_date, format_number, format_percent, gettext_for
+from retaguarda.portal.charts import Axes, Chart, DayShare, Table, attainment_chart
 from retaguarda.portal.navigation import TASK_READERS
 from retaguarda.portal.pages.billing import client_consumption
 from retaguarda.portal.rendering import page, viewer_locale
@@ -73,9 +73,23 @@ def attainment_days(report: AttainmentReport, first: date, after: date, locale: 
             "met": met,
             "breached": breached,
         }
-        days.append(DayShare(met, breached, title))
+        days.append(DayShare(day, met, breached, title))
         day += timedelta(days=1)
-    return attainment_chart(days, _("Resolution clocks met and breached per day this month"))
+    table = Table(
+        _("Resolution clocks per day"),
+        [_("Day"), _("Met"), _("Breached")],
+        [
+            [format_date(d.day, locale), format_number(d.met, locale), format_number(d.breached, locale)]
+            for d in days
+        ],
+    )
+    axes = Axes(
+        y_title=_("Share of clocks"),
+        x_title=_("Day of the month"),
+        number=lambda share: format_percent(share, locale, 0),
+        day=lambda day: format_number(day.day, locale),
+    )
+    return attainment_chart(days, _("Resolution clocks met and breached per day this month"), axes, table)
 
 
 class HomePage(Controller):

@@ -17,7 +17,7 @@ from retaguarda.auth import authenticated, requires_role
 from retaguarda.endpoints import CONTEXT, Ctx
 from retaguarda.errors import Conflict, FieldError, InvalidInput, NotFound
 from retaguarda.i18n import format_datetime, format_decimal, gettext_for
-from retaguarda.portal.charts import staffing_chart
+from retaguarda.portal.charts import Axes, Table, day_axes, staffing_chart
 from retaguarda.portal.fields import number_text
 from retaguarda.portal.forms import (
     decode,
@@ -99,13 +99,13 @@ def _describe(locale: str, timezone: str) -> Any:
     def describe(cell: Any) -> str:
         when = format_datetime(cell.starts_at, timezone, locale, "short")
         if hasattr(cell, "scheduled_after"):
-            return _("%(when)s: %(required)s required, %(before)s scheduled, %(after)s with the plan") % {
+            return _("%(when)s: required %(required)s, scheduled %(before)s, with the plan %(after)s") % {
                 "when": when,
                 "required": format_decimal(cell.required, locale, 1),
                 "before": format_decimal(cell.scheduled_before, locale, 1),
                 "after": format_decimal(cell.scheduled_after, locale, 1),
             }
-        return _("%(when)s: %(volume)s tasks, %(required)s required, %(scheduled)s scheduled") % {
+        return _("%(when)s: volume %(volume)s, required %(required)s, scheduled %(scheduled)s") % {
             "when": when,
             "volume": format_decimal(cell.volume, locale, 1),
             "required": format_decimal(cell.required, locale, 1),
@@ -113,6 +113,62 @@ def _describe(locale: str, timezone: str) -> Any:
         }
 
     return describe
+
+
+def _axes(locale: str, timezone: str) -> Axes:
+    _ = gettext_for(locale)
+    return day_axes(locale, _("Operators"), _("Days, hour by hour (%(zone)s)") % {"zone": timezone})
+
+
+def _grid_table(cells: list[Any], locale: str, timezone: str) -> Table:
+    """Every interval of the pool's chart, as figures."""
+    _ = gettext_for(locale)
+
+    def number(value: float) -> str:
+        return format_decimal(value, locale, 1)
+
+    return Table(
+        _("Forecast and staffing per hour"),
+        [
+            _("From"),
+            _("Volume (tasks per hour)"),
+            _("Operators required"),
+            _("Operators scheduled"),
+            _("Gap"),
+        ],
+        [
+            [
+                format_datetime(c.starts_at, timezone, locale, "short"),
+                number(c.volume),
+                number(c.required),
+                number(c.scheduled),
+                number(c.gap),
+            ]
+            for c in cells
+        ],
+    )
+
+
+def _effect_table(cells: list[Any], locale: str, timezone: str) -> Table:
+    """Every interval of a plan's what-if chart, as figures."""
+    _ = gettext_for(locale)
+
+    def number(value: float) -> str:
+        return format_decimal(value, locale, 1)
+
+    return Table(
+        _("Operators per hour, before and with the plan"),
+        [_("From"), _("Operators required"), _("Operators scheduled"), _("Scheduled with the plan")],
+        [
+            [
+                format_datetime(c.starts_at, timezone, locale, "short"),
+                number(c.required),
+                number(c.scheduled_before),
+                number(c.scheduled_after),
+            ]
+            for c in cells
+        ],
+    )
 
 
 def _short_hours(grid: RequirementGrid) -> float:
@@ -149,7 +205,10 @@ class StaffingPages(Controller):
                     gettext_for(locale)("Forecast volume, operators required and scheduled per hour"),
                     _titles(locale),
                     _describe(locale, timezone),
+                    _axes(locale, timezone),
+                    table=_grid_table(grid.intervals, locale, timezone),
                 ),
+                "peak_volume": max((c.volume for c in grid.intervals), default=0.0),
                 "short_hours": _short_hours(grid),
                 "short_intervals": sum(1 for cell in grid.intervals if cell.gap < 0),
                 "queues": [q for q in all_queues if q.id in served],
@@ -384,6 +443,8 @@ class StaffingPages(Controller):
                     gettext_for(locale)("Operators required, scheduled now and with the plan per hour"),
                     _titles(locale),
                     _describe(locale, timezone),
+                    _axes(locale, timezone),
+                    table=_effect_table(effect_pool.intervals, locale, timezone),
                     volume=False,
                     after=True,
                 )

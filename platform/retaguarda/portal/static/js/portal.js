@@ -42,6 +42,24 @@
     });
   }
 
+  // A framed document of ours (the invoice preview) as tall as its content: nothing cut off above its totals.
+  function fitFrames() {
+    document.querySelectorAll("iframe[data-fit-content]").forEach((frame) => {
+      const fit = () => {
+        const inner = frame.contentDocument;
+        if (!inner || !inner.body) return;
+        // The body's bottom, not the document's scroll height: that one is never less than the frame itself.
+        const bottom = inner.body.getBoundingClientRect().bottom + inner.defaultView.scrollY;
+        const margin = parseFloat(inner.defaultView.getComputedStyle(inner.body).marginBottom) || 0;
+        frame.style.height = Math.ceil(bottom + margin) + 2 + "px";
+        frame.style.minHeight = "0";
+      };
+      frame.addEventListener("load", fit);
+      window.addEventListener("resize", fit);
+      if (frame.contentDocument && frame.contentDocument.readyState === "complete") fit();
+    });
+  }
+
   // Copy a secret shown once.
   function copyButtons() {
     document.querySelectorAll("button[data-copy]").forEach((button) => {
@@ -154,6 +172,7 @@
     menu();
     autosubmit();
     confirmations();
+    fitFrames();
     copyButtons();
     lease();
     importProgress();

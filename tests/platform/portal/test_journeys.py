@@ -1,0 +1,148 @@
+"""Each role's day in a real browser, from its home page, by clicking the links and buttons the portal shows
+(never by typing an address), at a laptop's width (1366 px) and a phone's (390 px), in English, Brazilian
+Portuguese and Spanish. Texts are looked up in the catalogs, so a journey in Spanish checks the Spanish page.
+
+One server and one Chromium serve the whole module (see conftest.py); each journey has its own browser
+context. ``SHOTS_DIR=/tmp/shots`` saves a screenshot of each page visited.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from playwright.async_api import Browser, Dialog, Page, expect
+
+from retaguarda.i18n import gettext_for
+from tests.platform.portal.browsing import (
+    CSP_VIOLATIONS,
+    LAPTOP,
+    PHONE,
+    choose_language,
+    is_phone,
+    needs_chromium,
+    open_from_menu,
+    shot,
+    signed_in,
+)
+from tests.support.work import Floor
+
+needs_chromium()
+
+WIDTHS = {"laptop": LAPTOP, "phone": PHONE}
+
+
+def _t(locale: str, text: str) -> str:
+    return gettext_for(locale)(text)
+
+
+def _exactly(locale: str, text: str) -> re.Pattern[str]:
+    return re.compile("^" + re.escape(_t(locale, text)) + "$")
+
+
+async def _start(browser: Browser, server: str, floor: Floor, who: str, locale: str, width: str) -> Page:
+    """Signed in on the home page, in ``locale`` chosen from the header's language switch when it is not
+    already the person's language."""
+    page = await signed_in(browser, server, floor.world.people[who].email, "en-US", WIDTHS[width])
+    if await page.locator("html").get_attribute("lang") != locale.replace("_", "-"):
+        await choose_language(page, locale)
+    await expect(page.locator("main h1")).to_be_visible()
+    return page
+
+
+async def _accept_confirmation(page: Page) -> list[str]:
+    """The next confirmation dialog is accepted; what it said is returned (filled once it showed)."""
+    seen: list[str] = []
+
+    async def answer(dialog: Dialog) -> None:
+        seen.append(dialog.message)
+        await dialog.accept()
+
+    page.once("dialog", answer)
+    return seen
+
+
+def _no_csp_violations(page: Page) -> None:
+    assert not CSP_VIOLATIONS.get(page), CSP_VIOLATIONS.get(page)
+
+
+# ---- account manager: staffing chart, a plan applied with its confirmation, an invoice finalized ----------
+
+
+@pytest.mark.parametrize(("width", "locale"), [("laptop", "es"), ("phone", "pt_BR")])
+async def test_account_manager_plans_staffing_and_bills_a_client(
+    floor: Floor, server: str, browser: Browser, width: str, locale: str
+) -> None:
+    from tests.billing.builders import add_contract, add_work
+    from tests.platform.portal.test_staffing_pages import seasonal_operator
+    from tests.staffing.planning.test_requirements_and_plans_api import _planned_floor
+
+    world = floor.world
+    await _planned_floor(floor)  # a forecast that asks for more operators than the pool has
+    seasonal = await seasonal_operator(floor)
+    await add_contract(await world.sign_in("admin"), world.client_a.id)
+    await add_work(floor, world.client_a.id, datetime.now(UTC) - timedelta(hours=3), 3600)
+    page = await _start(browser, server, floor, "account_manager", locale, width)
+
+    # The staffing chart has its axes, its unit, its days, and the figures as a table.
+    await open_from_menu(page, _t(locale, "Staffing plans"))
+    figure = page.locator(".chart-box").first
+    await expect(figure.locator(".axis-title").first).to_have_text(_t(locale, "Operators"))
+    await expect(figure.locator(".y-axis text").first).to_be_visible()
+    assert await figure.locator(".x-axis text").count() >= 2  # days are labelled
+    table = figure.locator(".chart-table")
+    await table.locator("summary").click()
+    await expect(table.locator("tbody tr").first).to_be_visible()
+    assert await table.locator("tbody tr").count() >= 24 * 7
+    await shot(page, f"staffing-{locale}")
+
+    # A plan: drafted from the pool's page, its effect read, approved, then applied after a confirmation
+    # that says what applying does.
+    await page.get_by_role("link", name=_t(locale, "New plan")).click()
+    starts = (datetime.now(ZoneInfo("America/Sao_Paulo")) + timedelta(days=2)).replace(hour=9, minute=0)
+    await page.get_by_label(_t(locale, "Name")).fill("Pico de fin de año")
+    await page.get_by_label(_t(locale, "Starts")).fill(starts.strftime("%Y-%m-%dT%H:%M"))
+    await page.get_by_label(_t(locale, "Ends")).fill((starts + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M"))
+    await page.locator("#kind_0").select_option("add")
+    await page.locator("#operator_0").select_option(str(seasonal))
+    await page.get_by_role("button", name=_t(locale, "Create draft")).click()
+    await expect(page.locator(".whatif .chart-box")).to_be_visible()
+    await shot(page, f"plan-{locale}")
+    await page.get_by_role("button", name=_t(locale, "Approve"), exact=True).click()
+    await expect(page.locator("#plan-status")).to_have_text(_t(locale, "Approved"))
+    # Dismissed, nothing happens; accepted, the plan is applied.
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    await page.get_by_role("button", name=_t(locale, "Apply to the roster")).click()
+    await expect(page.locator("#plan-status")).to_have_text(_t(locale, "Approved"))
+    said = await _accept_confirmation(page)
+    await page.get_by_role("button", name=_t(locale, "Apply to the roster")).click()
+    await expect(page.locator("#plan-status")).to_have_text(_t(locale, "Applied"))
+    assert said and "1" in said[0] and said[0].endswith(".")
+
+    # This month's invoice for client A: drafted, previewed whole, finalized after a confirmation.
+    await open_from_menu(page, _t(locale, "Billing"))
+    await page.locator("#run-client").select_option(str(world.client_a.id))
+    await page.get_by_role("button", name=_t(locale, "Draft invoice")).click()
+    await expect(page.locator("#invoice-status")).to_have_text(_t(locale, "Draft"))
+    await _whole_document_shows(page, locale)
+    await shot(page, f"invoice-{locale}")
+    said = await _accept_confirmation(page)
+    await page.get_by_role("button", name=_t(locale, "Finalize invoice")).click()
+    await expect(page.locator("#invoice-status")).to_have_text(_t(locale, "Issued"))
+    assert said and "Cliente A Ltda." in said[0]
+    _no_csp_violations(page)
+
+
+async def _whole_document_shows(page: Page, locale: str) -> None:
+    """The preview frame is as tall as the invoice: its totals are inside the frame's box, not cut off
+    below it, and the frame does not trail a screenful of blank space either."""
+    total = page.frame_locator("iframe.document").locator("tfoot tr").last
+    await expect(total).to_contain_text(_t(locale, "Total"))
+    frame = page.locator("iframe.document")
+    await expect(frame).not_to_have_css("min-height", "512px")  # fitted to its content by the script
+    box, row = await frame.bounding_box(), await total.bounding_box()
+    assert box is not None and row is not None
+    assert row["y"] + row["height"] <= box["y"] + box["height"], (row, box)
+    assert box["y"] + box["height"] - (row["y"] + row["height"]) < 120, (row, box)
