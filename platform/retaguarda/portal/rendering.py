@@ -82,7 +82,7 @@ def formatters(locale: str, timezone: str) -> dict[str, Any]:
         "fmt_date": lambda value: format_date(value, locale),
         # A billing period ends before its end date (exclusive, as stored); readers expect its last day.
         "fmt_period": lambda start, end: (
-            f"{format_date(start, locale)} – {format_date(end - timedelta(days=1), locale)}"
+            f"{format_date(start, locale)} \u2013 {format_date(end - timedelta(days=1), locale)}"
         ),
         "fmt_datetime": lambda value: format_datetime(value, timezone, locale) if value else "",
         "fmt_short": lambda value: format_datetime(value, timezone, locale, "short") if value else "",

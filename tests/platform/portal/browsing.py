@@ -17,6 +17,8 @@ ROOT = Path(__file__).resolve().parents[3]
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 IN_CI = os.environ.get("CI", "").lower() == "true"
 SHOTS_DIR = os.environ.get("SHOTS_DIR", "")
+if SHOTS_DIR:
+    Path(SHOTS_DIR).mkdir(parents=True, exist_ok=True)
 
 LAPTOP = {"width": 1366, "height": 768}
 PHONE = {"width": 390, "height": 844}
@@ -82,6 +84,5 @@ async def choose_language(page: Page, value: str) -> None:
 
 async def shot(page: Page, name: str) -> None:
     if SHOTS_DIR:
-        Path(SHOTS_DIR).mkdir(parents=True, exist_ok=True)
         width = (page.viewport_size or LAPTOP)["width"]
         await page.screenshot(path=f"{SHOTS_DIR}/{name}-{width}.png", full_page=True)

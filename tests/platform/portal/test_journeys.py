@@ -21,7 +21,6 @@ from tests.platform.portal.browsing import (
     LAPTOP,
     PHONE,
     choose_language,
-    is_phone,
     needs_chromium,
     open_from_menu,
     shot,
