@@ -226,8 +226,8 @@ async def raw_sql(dsn: str) -> float:
 
 async def monthly_run() -> dict[str, float]:
     """In its own process: every client's October draft, as the monthly job builds it."""
+    from billing.jobs import monthly_invoice
     from billing.tables import Invoice
-    from billing.tasks import monthly_invoice
     from retaguarda.db import start_database, stop_database
     from tenants.tables import Tenant
 

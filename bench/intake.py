@@ -196,7 +196,7 @@ def run_import_in_worker(import_id: str) -> dict[str, Any]:
 
 async def worker_import(import_id: str) -> dict[str, Any]:
     from retaguarda.db import start_database, stop_database
-    from retaguarda.work.service.csv_import import run_import
+    from retaguarda.work.imports.service import run_import
 
     await start_database()
     started = time.perf_counter()

@@ -1,8 +1,8 @@
 """One SLA sweep over a large open backlog: 300,000 open tasks on Postgres, of which 1,000 have crossed a
-warning or due instant, swept once by the project's sweep (``retaguarda.work.sla.sweep.sweep_sla``: read the
-due tasks by index with FOR UPDATE SKIP LOCKED, advance their clocks, write them back in one statement,
-write the fired events and the notification job), and, as the baseline, by two raw statements doing the same
-database work without the rules (a CTE that flags the same rows and an INSERT of one event per row).
+warning or due instant, swept once by the project's sweep (``retaguarda.work.sla.service.sweep.sweep_sla``:
+read the due tasks by index with FOR UPDATE SKIP LOCKED, advance their clocks, write them back in one
+statement, write the fired events and the notification job), and, as the baseline, by two raw statements doing
+the same database work without the rules (a CTE that flags the same rows and an INSERT of one event per row).
 
 Each side runs on a fresh copy of the same flagged rows, five times; the medians are reported.
 
@@ -87,8 +87,8 @@ async def main() -> dict[str, object]:
     from retaguarda.app import create_app
     from retaguarda.db import start_database, stop_database, transaction
     from retaguarda.settings import get_settings
-    from retaguarda.work.sla.sweep import sweep_sla
-    from retaguarda.work.tables import SlaPolicy, SlaPolicyVersion
+    from retaguarda.work.sla.service.sweep import sweep_sla
+    from retaguarda.work.sla.tables import SlaPolicy, SlaPolicyVersion
     from tests.support.database import migrate, recreate_postgres_database
     from tests.support.work import build_floor
     from tests.support.world import build_world

@@ -28,8 +28,8 @@ from billing.schemas import (
 from billing.service.invoices import delete_adjustment
 from billing.service.stripe_events import receive_event
 from retaguarda.auth import Role, Scope, authenticated, requires_role, requires_scope
+from retaguarda.controller_kit import CONTEXT, READ_ERRORS, WRITE_ERRORS, Ctx, Cursor, Limit
 from retaguarda.db import transaction
-from retaguarda.endpoints import CONTEXT, READ_ERRORS, WRITE_ERRORS, Ctx, Cursor, Limit
 from retaguarda.errors import problem_responses
 
 TenantFilter = Annotated[UUID | None, QueryParameter(name="tenantId", description="Only this client's.")]

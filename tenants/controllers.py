@@ -16,7 +16,7 @@ from retaguarda.auth import (
     requires_role,
     requires_scope,
 )
-from retaguarda.endpoints import CONTEXT, READ_ERRORS, WRITE_ERRORS, Ctx, Cursor, Limit
+from retaguarda.controller_kit import CONTEXT, READ_ERRORS, WRITE_ERRORS, Ctx, Cursor, Limit
 from tenants.schemas import (
     ApiKeyCreate,
     ApiKeyCreated,

@@ -57,7 +57,7 @@ class Adjustment:
 
 
 @dataclass(slots=True)
-class DraftLine:
+class PricedLine:
     kind: LineKind
     quantity: Decimal
     unit: str
@@ -79,9 +79,9 @@ class DraftLine:
 
 
 @dataclass(slots=True)
-class InvoiceDraft:
+class PricedPeriod:
     currency: str
-    lines: list[DraftLine]
+    lines: list[PricedLine]
     subtotal_minor: int
     tax_minor: int
     total_minor: int

@@ -6,11 +6,12 @@ from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
 
-from billing.rating.drafts import hours
+from billing.rating.pricing import hours
 from billing.schemas import Consumption
-from billing.service.common import load_client, next_month, now, requested_client_id
-from billing.service.drafting import compute_draft
-from retaguarda.tenancy import TenantContext
+from billing.service.clients import load_client, next_month
+from billing.service.invoice_lines import compute_period
+from retaguarda.clock import now
+from retaguarda.tenancy import TenantContext, owning_client
 
 ZERO = Decimal(0)
 
@@ -20,11 +21,11 @@ async def consumption(
 ) -> Consumption:
     """Rated as the invoice would rate it (same contract, rounding, surcharges), over time not yet
     invoiced, from the start of the client's current month to ``at`` (now)."""
-    client = await load_client(ctx, requested_client_id(ctx, tenant_id))
+    client = await load_client(ctx, owning_client(ctx, tenant_id))
     at = at or now()
     start = client.today(at).replace(day=1)
     end = next_month(start)
-    computed = await compute_draft(ctx, client, start, end, None, [], until=at)
+    computed = await compute_period(ctx, client, start, end, None, [], until=at)
     lines = computed.draft.lines
     # The month's own time: prior-period time does not use this month's retainer.
     own = [line for line in lines if line.kind == "hours" and not line.detail.get("priorPeriod")]

@@ -13,13 +13,13 @@ import msgspec
 
 from billing.rating.calendar_segments import Version
 from billing.schemas import ContractCreate, ContractRead
-from billing.service.common import Client, load_client, requested_client_id
+from billing.service.clients import Client, load_client
 from billing.tables import Contract, Invoice
 from billing.terms import ContractTerms, decode_terms
 from retaguarda.db import is_unique_violation
 from retaguarda.errors import Conflict, FieldError, InvalidInput, NotFound
 from retaguarda.i18n import minor_unit_digits
-from retaguarda.tenancy import TenantContext
+from retaguarda.tenancy import TenantContext, owning_client
 from retaguarda.wire import MAX_PAGE_SIZE, after_cursor, page_of
 
 MAX_MONEY = Decimal("1e12")
@@ -81,7 +81,7 @@ def check_terms(terms: ContractTerms, currency: str) -> list[FieldError]:
 
 
 async def create_contract(ctx: TenantContext, data: ContractCreate) -> ContractRead:
-    client = await load_client(ctx, requested_client_id(ctx, data.tenant_id))
+    client = await load_client(ctx, owning_client(ctx, data.tenant_id))
     currency = data.currency or client.currency
     errors = check_terms(data.terms, currency)
     if errors:

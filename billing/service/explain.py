@@ -9,11 +9,11 @@ from typing import Any
 from uuid import UUID
 
 from billing.rating.calendar_segments import build_segments
-from billing.rating.drafts import billed_rate
+from billing.rating.pricing import billed_rate
 from billing.rating.rounding import round_seconds
 from billing.schemas import CoveredEntry
+from billing.service.clients import client_calendar, load_client
 from billing.service.collect import stream_entries
-from billing.service.common import client_calendar, load_client
 from billing.service.contracts import contract_versions
 from billing.service.reads import invoice_row
 from billing.tables import InvoicedTask, InvoiceLine

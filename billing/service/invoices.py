@@ -12,23 +12,24 @@ from piccolo.query import WhereRaw
 
 from billing.rating.model import Adjustment
 from billing.schemas import AdjustmentCreate, InvoiceDetail, InvoiceRun
+from billing.service.clients import Client, load_client, month_bounds
 from billing.service.collect import LATE_ENTRIES_UPDATE
-from billing.service.common import Client, load_client, month_bounds, now, requested_client_id
-from billing.service.drafting import (
+from billing.service.invoice_lines import (
     FINALIZED,
-    compute_draft,
+    compute_period,
     invoice_totals,
     stored_adjustments,
-    write_draft,
     write_lines,
+    write_period,
 )
 from billing.service.reads import get_invoice, invoice_row, list_invoices
 from billing.tables import Invoice, InvoicedTask, InvoiceLine
+from retaguarda.clock import now
 from retaguarda.errors import Conflict, FieldError, InvalidInput
 from retaguarda.i18n import minor_unit_digits
 from retaguarda.jobs import enqueue
 from retaguarda.settings import get_settings
-from retaguarda.tenancy import TenantContext
+from retaguarda.tenancy import TenantContext, owning_client
 from retaguarda.work.tables import TimeEntry
 
 MAX_PERIOD_DAYS = 366
@@ -65,7 +66,7 @@ def _period(data: InvoiceRun) -> tuple[date, date]:
 
 
 async def run_period(ctx: TenantContext, data: InvoiceRun) -> InvoiceDetail:
-    client = await load_client(ctx, requested_client_id(ctx, data.tenant_id))
+    client = await load_client(ctx, owning_client(ctx, data.tenant_id))
     start, end = _period(data)
     if start > client.today():
         raise InvalidInput(
@@ -136,15 +137,15 @@ async def draft_for_period(
     if current is not None:
         invoice_id: UUID = current["id"]
         adjustments = await stored_adjustments(ctx, invoice_id)
-        computed = await compute_draft(ctx, client, start, end, invoice_id, adjustments, prior_since=since)
-        await write_draft(ctx, invoice_id, client, computed)
+        computed = await compute_period(ctx, client, start, end, invoice_id, adjustments, prior_since=since)
+        await write_period(ctx, invoice_id, client, computed)
         return invoice_id
     voided = [row for row in rows if row["status"] == "void" and row["period_start"] == start]
     replaced = max(voided, key=lambda row: row["created_at"], default=None)
     # A new draft has no adjustments and no time locked to it yet: rate first, then insert the invoice with
     # its totals and its lines. Two runs at once both rate; the unique index lets one insert, and the other
     # returns the winner's invoice (ON CONFLICT waits for the winner's transaction, so it is complete).
-    computed = await compute_draft(ctx, client, start, end, None, [], prior_since=since)
+    computed = await compute_period(ctx, client, start, end, None, [], prior_since=since)
     ctx.require(client.id)
     inserted = (
         await Invoice.insert(  # scope: the client was loaded through ctx (ctx.require above)
@@ -172,7 +173,7 @@ async def draft_for_period(
     return invoice_id
 
 
-async def _draft(ctx: TenantContext, invoice_id: UUID) -> tuple[dict[str, Any], Client]:
+async def _draft_invoice(ctx: TenantContext, invoice_id: UUID) -> tuple[dict[str, Any], Client]:
     row = await invoice_row(ctx, invoice_id)
     if row["status"] != "draft":
         raise Conflict("Only a draft can change; void the invoice and re-issue it instead.")
@@ -180,7 +181,7 @@ async def _draft(ctx: TenantContext, invoice_id: UUID) -> tuple[dict[str, Any], 
 
 
 async def add_adjustment(ctx: TenantContext, invoice_id: UUID, data: AdjustmentCreate) -> InvoiceDetail:
-    row, client = await _draft(ctx, invoice_id)
+    row, client = await _draft_invoice(ctx, invoice_id)
     digits = minor_unit_digits(str(row["currency"]))
     amount = data.amount
     if not amount.is_finite() or abs(amount) >= MAX_ADJUSTMENT or amount == 0:
@@ -195,7 +196,7 @@ async def add_adjustment(ctx: TenantContext, invoice_id: UUID, data: AdjustmentC
         )
     adjustments = await stored_adjustments(ctx, invoice_id)
     adjustments.append(Adjustment(amount, data.reason, data.description, str(ctx.principal.user_id or "")))
-    computed = await compute_draft(
+    computed = await compute_period(
         ctx,
         client,
         row["period_start"],
@@ -203,7 +204,7 @@ async def add_adjustment(ctx: TenantContext, invoice_id: UUID, data: AdjustmentC
         invoice_id,
         adjustments,
     )
-    await write_draft(ctx, invoice_id, client, computed)
+    await write_period(ctx, invoice_id, client, computed)
     return await get_invoice(ctx, invoice_id)
 
 
@@ -211,9 +212,9 @@ async def finalize_invoice(ctx: TenantContext, invoice_id: UUID) -> InvoiceDetai
     """Lock the period's chargeable time for this invoice, rate exactly what was locked, number the
     invoice and hand it to Stripe (after commit, by a job). Locking first means an entry closing concurrently
     is either in this invoice and its lines, or in neither."""
-    row, client = await _draft(ctx, invoice_id)
+    row, client = await _draft_invoice(ctx, invoice_id)
     start, end = row["period_start"], row["period_end"]
-    computed = await compute_draft(
+    computed = await compute_period(
         ctx,
         client,
         start,
@@ -240,7 +241,7 @@ async def finalize_invoice(ctx: TenantContext, invoice_id: UUID) -> InvoiceDetai
             & TimeEntry.invoice_id.is_null()
             & WhereRaw(LATE_ENTRIES_UPDATE)
         )
-    computed = await compute_draft(
+    computed = await compute_period(
         ctx,
         client,
         start,
@@ -262,7 +263,7 @@ async def finalize_invoice(ctx: TenantContext, invoice_id: UUID) -> InvoiceDetai
                 for t in computed.item_task_ids
             )
         )
-    await write_draft(ctx, invoice_id, client, computed)
+    await write_period(ctx, invoice_id, client, computed)
     issued = now()
     numbered = await ctx.count(Invoice).where((Invoice.tenant_id == client.id) & Invoice.number.is_not_null())
     total = computed.draft.total_minor
@@ -304,13 +305,13 @@ async def void_invoice(ctx: TenantContext, invoice_id: UUID, reason: str) -> Inv
 
 
 async def delete_adjustment(ctx: TenantContext, invoice_id: UUID, line_id: UUID) -> InvoiceDetail:
-    row, client = await _draft(ctx, invoice_id)
+    row, client = await _draft_invoice(ctx, invoice_id)
     await ctx.delete(InvoiceLine).where(
         (InvoiceLine.invoice_id == invoice_id)
         & (InvoiceLine.id == line_id)
         & (InvoiceLine.kind == "adjustment")
     )
-    computed = await compute_draft(
+    computed = await compute_period(
         ctx,
         client,
         row["period_start"],
@@ -318,5 +319,5 @@ async def delete_adjustment(ctx: TenantContext, invoice_id: UUID, line_id: UUID)
         invoice_id,
         await stored_adjustments(ctx, invoice_id),
     )
-    await write_draft(ctx, invoice_id, client, computed)
+    await write_period(ctx, invoice_id, client, computed)
     return await get_invoice(ctx, invoice_id)

@@ -15,7 +15,7 @@ from uuid import UUID
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from billing.labels import describe_line
-from billing.service.common import load_client
+from billing.service.clients import load_client
 from billing.service.reads import get_invoice
 from retaguarda.i18n import (
     N_,

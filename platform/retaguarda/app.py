@@ -32,10 +32,10 @@ from retaguarda.portal.rendering import STATIC_DIR, TEMPLATES_DIR
 from retaguarda.portal.routes import portal_router
 from retaguarda.settings import Settings, get_settings
 from retaguarda.work.controllers import ROUTES as WORK_ROUTES
-from retaguarda.work.csv_controllers import ROUTES as CSV_IMPORT_ROUTES
 from retaguarda.work.documents.controllers import ROUTES as DOCUMENT_ROUTES
+from retaguarda.work.imports.controllers import ROUTES as CSV_IMPORT_ROUTES
 from retaguarda.work.sla.controllers import ROUTES as SLA_ROUTES
-from retaguarda.work.webhook_controllers import ROUTES as WEBHOOK_ROUTES
+from retaguarda.work.webhooks.controllers import ROUTES as WEBHOOK_ROUTES
 from staffing.controllers import ROUTES as STAFFING_ROUTES
 from staffing.planning.controllers import ROUTES as PLANNING_ROUTES
 from tenants.controllers import ROUTES as TENANT_ROUTES
@@ -46,12 +46,13 @@ log = logging.getLogger("retaguarda.app")
 
 def load_job_modules() -> None:
     """Register every domain's jobs (the kernel's registry is filled by these imports)."""
-    import billing.tasks  # noqa: F401
-    import retaguarda.work.service.csv_import
-    import retaguarda.work.sla.tasks
-    import retaguarda.work.tasks  # noqa: F401
-    import staffing.planning.tasks  # noqa: F401
-    import tenants.tasks  # noqa: F401
+    import billing.jobs  # noqa: F401
+    import retaguarda.work.imports.jobs
+    import retaguarda.work.jobs
+    import retaguarda.work.sla.jobs
+    import retaguarda.work.webhooks.jobs  # noqa: F401
+    import staffing.planning.jobs  # noqa: F401
+    import tenants.jobs  # noqa: F401
 
 
 class Health(msgspec.Struct):

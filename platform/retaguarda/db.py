@@ -7,6 +7,7 @@ app starts and stops with its lifespan. Piccolo finds the engine through ``picco
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
@@ -144,3 +145,27 @@ def is_unique_violation(exc: BaseException) -> bool:
     """True for a duplicate key on either engine (asyncpg's UniqueViolationError, sqlite's IntegrityError)."""
     name = type(exc).__name__
     return name == "UniqueViolationError" or (name == "IntegrityError" and "UNIQUE" in str(exc))
+
+
+def json_value(value: Any) -> Any:
+    """A JSON column's value (Piccolo hands JSON back as text unless asked otherwise)."""
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+def positional(sql: str, **values: Any) -> tuple[str, list[Any]]:
+    """Named ``{name}`` placeholders → Piccolo's positional ``{}`` with the values in order (a value used
+    three times is passed three times). A value that is a plain ``str`` under a name starting with ``lock``
+    is SQL text, not a parameter (the engine-specific locking clause)."""
+    pieces: list[str] = []
+    args: list[Any] = []
+    rest = sql
+    while "{" in rest:
+        head, _, tail = rest.partition("{")
+        name, _, rest = tail.partition("}")
+        if name.startswith("lock"):
+            pieces.append(head + values[name])
+            continue
+        pieces.append(head + "{}")
+        args.append(values[name])
+    pieces.append(rest)
+    return "".join(pieces), args

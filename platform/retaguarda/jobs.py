@@ -21,10 +21,11 @@ import time
 import traceback
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, timedelta
 from typing import Any, cast
 from uuid import UUID, uuid4
 
+from retaguarda import clock
 from retaguarda.db import after_commit, is_postgres, transaction
 from retaguarda.kernel.tables import OutboxJob
 from retaguarda.settings import JobSettings, get_settings
@@ -46,7 +47,7 @@ class PeriodicJob:
 
 @dataclass(slots=True)
 class JobRegistry:
-    """Job functions by name. Domain packages register theirs in their ``tasks.py``; the composition root
+    """Job functions by name. Domain packages register theirs in their ``jobs.py``; the composition root
     imports those modules, so the kernel never imports a domain."""
 
     functions: dict[str, JobFunction] = field(default_factory=dict)
@@ -75,10 +76,6 @@ job = registry.job
 every = registry.every
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 def _next_run(every_s: int, after: float) -> float:
     """The first run of a period strictly after ``after`` (a Unix time). Runs are aligned to the Unix epoch,
     i.e. to UTC: a 300 s job runs at :00, :05, :10... of every hour, in either mode."""
@@ -103,7 +100,7 @@ async def enqueue(name: str, *, tenant_id: UUID | None = None, delay_s: int = 0,
     if name not in registry.functions:
         raise KeyError(f"no job named {name!r}")
     job_id = uuid4()
-    now = _now()
+    now = clock.now()
     await OutboxJob.insert(
         OutboxJob(
             id=job_id,
@@ -128,7 +125,7 @@ def wake_runner_after_commit() -> None:
 async def claim_due_jobs(settings: JobSettings, limit: int = RELAY_BATCH) -> list[UUID]:
     """Mark due rows dispatched and return their ids. A row dispatched long ago without finishing (its worker
     died) is due again. The UPDATE re-checks the condition, so two relays never hand out one row twice."""
-    now = _now()
+    now = clock.now()
     stale = now - timedelta(seconds=settings.redelivery_after_s)
     due = (
         (OutboxJob.available_at <= now)
@@ -183,7 +180,7 @@ async def run_outbox_job(outbox_id: UUID | str, settings: JobSettings | None = N
             {
                 OutboxJob.attempts: attempts,
                 OutboxJob.last_error: "".join(traceback.format_exception(exc))[-4000:],
-                OutboxJob.available_at: _now() + _backoff(attempts),
+                OutboxJob.available_at: clock.now() + _backoff(attempts),
                 OutboxJob.dispatched_at: None,
                 OutboxJob.dead: dead,
             }

@@ -30,7 +30,7 @@ from retaguarda.auth.guards import current_principal
 from retaguarda.auth.middleware import SAFE_METHODS
 from retaguarda.auth.principal import ROLE_SCOPES, Principal, Role, TenantKind
 from retaguarda.db import is_postgres, pg_fetch, transaction
-from retaguarda.errors import NotFound
+from retaguarda.errors import FieldError, InvalidInput, NotFound
 from retaguarda.settings import get_settings
 
 T = TypeVar("T", bound=Table)
@@ -113,6 +113,21 @@ class TenantContext:
         for row in rows:
             await row.save()
         return list(rows)
+
+
+def owning_client(ctx: TenantContext, requested: UUID | None) -> UUID:
+    """The client tenant a write lands in. A client user writes into its own tenant (naming another one is a
+    404, as if it did not exist); provider staff must name the client (422 without one) and reach it (404
+    otherwise)."""
+    principal = ctx.principal
+    if principal.tenant_kind is TenantKind.CLIENT:
+        if requested is not None and requested != principal.tenant_id:
+            raise NotFound()
+        return principal.tenant_id
+    if requested is None:
+        raise InvalidInput(errors=[FieldError("tenantId", "required", "Name the client tenant.")])
+    ctx.require(requested)
+    return requested
 
 
 def system_context(tenant_id: UUID | None = None) -> TenantContext:

@@ -40,7 +40,7 @@ which.
 
 from staffing.erlang.abandonment import ErlangA, erlang_a
 from staffing.erlang.back_office import backlog_clearance_agents, completed_within_agents, workload_agents
-from staffing.erlang.grid import RequirementGrid, required_agents_grid
+from staffing.erlang.requirement_grid import RequirementGrid, required_agents_grid
 from staffing.erlang.waiting import ErlangC, Requirement, erlang_c, required_agents
 
 __all__ = [

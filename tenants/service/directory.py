@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
 import msgspec
 
 from retaguarda.auth import CLIENT_ROLES, PROVIDER_ROLES, Role, TenantKind, hash_password
+from retaguarda.clock import now
 from retaguarda.db import is_unique_violation
 from retaguarda.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from retaguarda.jobs import enqueue
@@ -35,10 +35,6 @@ from tenants.tables import AccountAssignment, BusinessCalendar, Membership, Tena
 
 # The weekly hours a new client's default calendar starts with: Monday to Friday, 09:00-18:00.
 DEFAULT_WEEKLY_HOURS = [{"weekday": day, "start": "09:00", "end": "18:00"} for day in range(5)]
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def tenant_read(row: dict[str, Any]) -> TenantRead:
@@ -134,7 +130,7 @@ async def update_tenant(ctx: TenantContext, tenant_id: UUID, data: TenantUpdate)
     if changes.get("status") == "suspended" and tenant_id == principal.tenant_id:
         raise Conflict("The provider cannot suspend itself.")
     if changes:
-        await ctx.update(Tenant, {**changes, "updated_at": _now()}).where(Tenant.id == tenant_id)
+        await ctx.update(Tenant, {**changes, "updated_at": now()}).where(Tenant.id == tenant_id)
     return await get_tenant(ctx, tenant_id)
 
 

@@ -10,7 +10,7 @@ import pytest
 from retaguarda import tenancy
 from retaguarda.auth import ROLE_SCOPES, Principal, Role, TenantKind
 from retaguarda.db import get_engine, is_postgres, transaction
-from retaguarda.errors import NotFound
+from retaguarda.errors import InvalidInput, NotFound
 from retaguarda.settings import get_settings
 from retaguarda.tenancy import TenantContext, statement_unit, system_context, unit_of_work
 from tenants.tables import BusinessCalendar, Tenant
@@ -123,3 +123,27 @@ async def test_a_statement_unit_opens_a_transaction_only_where_it_must(
     publish_scope(monkeypatch)
     async with statement_unit(_client_principal(world.client_a.id)):
         assert engine.transaction_exists()
+
+
+def test_a_write_lands_in_the_client_the_caller_owns_or_names_and_reaches() -> None:
+    own, other, reached = uuid4(), uuid4(), uuid4()
+    client = TenantContext(_client_principal(own))
+    assert tenancy.owning_client(client, None) == own
+    assert tenancy.owning_client(client, own) == own
+    with pytest.raises(NotFound):
+        tenancy.owning_client(client, other)  # another client's id: as if it did not exist
+
+    manager = TenantContext(
+        dataclasses.replace(
+            _client_principal(uuid4()),
+            tenant_kind=TenantKind.PROVIDER,
+            role=Role.ACCOUNT_MANAGER,
+            reachable_tenant_ids=frozenset({reached}),
+        )
+    )
+    assert tenancy.owning_client(manager, reached) == reached
+    with pytest.raises(NotFound):
+        tenancy.owning_client(manager, other)
+    with pytest.raises(InvalidInput) as unnamed:
+        tenancy.owning_client(manager, None)
+    assert [error.field for error in unnamed.value.errors] == ["tenantId"]

@@ -46,7 +46,7 @@ from retaguarda.portal.labels import (
 from retaguarda.portal.navigation import NOTICE_READERS, current_path_of, navigation_for
 from retaguarda.tenancy import unit_of_work
 from retaguarda.work.fields import localized
-from retaguarda.work.sla.overview import unread_notifications
+from retaguarda.work.sla.service.risk import unread_notifications
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"

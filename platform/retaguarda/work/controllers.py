@@ -11,10 +11,18 @@ from litestar import Controller, Request, Response, get, patch, post
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody
 
 from retaguarda.auth import Role, Scope, authenticated, provider_staff, requires_role, requires_scope
+from retaguarda.controller_kit import (
+    CONTEXT,
+    READ_ERRORS,
+    STATEMENT_CONTEXT,
+    WRITE_ERRORS,
+    Ctx,
+    Cursor,
+    Limit,
+)
 from retaguarda.db import transaction
-from retaguarda.endpoints import CONTEXT, READ_ERRORS, STATEMENT_CONTEXT, WRITE_ERRORS, Ctx, Cursor, Limit
 from retaguarda.idempotency import StoredResponse, check_key, remember, replay, request_fingerprint
-from retaguarda.tenancy import TenantContext
+from retaguarda.tenancy import TenantContext, owning_client
 from retaguarda.work.documents import service as documents
 from retaguarda.work.documents.tables import FilePurpose
 from retaguarda.work.schemas import (
@@ -42,8 +50,7 @@ from retaguarda.work.schemas import (
     TimeEntryPage,
     TimeEntryRead,
 )
-from retaguarda.work.service import catalog, claims, intake, tasks, time
-from retaguarda.work.service.common import owning_tenant
+from retaguarda.work.service import catalog, claims, intake, task_reads, time
 from retaguarda.work.templates import TEMPLATES, TaskTypeTemplate
 
 CATALOG_WRITERS = (Role.ADMIN, Role.ACCOUNT_MANAGER)
@@ -61,9 +68,9 @@ async def comment_with_files(
     ctx: TenantContext, task_id: UUID, body: str, file_ids: list[UUID]
 ) -> CommentRead:
     """A message, and the files uploaded beforehand that go with it (in the caller's transaction)."""
-    comment = await tasks.add_comment(ctx, task_id, body)
+    comment = await task_reads.add_comment(ctx, task_id, body)
     if file_ids:
-        task = await tasks.get_task_row(ctx, task_id)
+        task = await task_reads.get_task_row(ctx, task_id)
         await documents.attach_loose_files(
             ctx, task["tenant_id"], task_id, file_ids, purpose=FilePurpose.COMMENT, comment_id=comment.id
         )
@@ -187,7 +194,7 @@ class TaskController(Controller):
             async with transaction():
                 return Response(await submit_with_files(ctx, data), status_code=201)
         check_key(idempotency_key)
-        tenant_id = owning_tenant(ctx, data.tenant_id)
+        tenant_id = owning_client(ctx, data.tenant_id)
         fingerprint = request_fingerprint(request.method, request.url.path, await request.body())
         # The task and its key commit together or not at all.
         async with transaction():
@@ -218,7 +225,7 @@ class TaskController(Controller):
         cursor: Cursor = None,
         limit: Limit = 50,
     ) -> TaskPage:
-        items, next_cursor = await tasks.list_tasks(
+        items, next_cursor = await task_reads.list_tasks(
             ctx,
             status=status,
             queue_id=queue_id,
@@ -240,7 +247,7 @@ class TaskController(Controller):
         responses=READ_ERRORS,
     )
     async def get_task(self, ctx: Ctx, task_id: FromPath[UUID]) -> TaskDetail:
-        return await tasks.get_task_detail(ctx, task_id)
+        return await task_reads.get_task_detail(ctx, task_id)
 
     @post(
         "/{task_id:uuid}/comments",

@@ -18,39 +18,9 @@ from piccolo.columns import (
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
+from retaguarda.work.sla.tables import SlaPolicy
 from staffing.tables import Operator, Pool, Skill
 from tenants.tables import Tenant, User
-
-
-class SlaPolicy(Table, tablename="sla_policy"):
-    """A client's service level agreement, by name. Its terms live in versions: a change adds a version and
-    never touches the clocks of tasks started under an earlier one."""
-
-    id = UUID(primary_key=True)
-    tenant_id = ForeignKey(references=Tenant, index=True, null=False)
-    name = Varchar(length=200)
-    current_version = Integer(default=1)
-    created_at = Timestamptz(default=TimestamptzNow())
-    updated_at = Timestamptz(default=TimestamptzNow())
-    # Unique (tenant_id, name): created by this app's SLA index migration.
-
-
-class SlaPolicyVersion(Table, tablename="sla_policy_version"):
-    """The terms of a policy from one change to the next. ``targets`` maps each priority ("1".."4") to its
-    first-response and resolution targets in business minutes; ``calendar_id`` None means the client's
-    default calendar."""
-
-    id = UUID(primary_key=True)
-    tenant_id = ForeignKey(references=Tenant, index=True, null=False)
-    policy_id = ForeignKey(references=SlaPolicy, null=False, index=True, on_delete=OnDelete.cascade)
-    version = Integer()
-    targets = JSON(default="{}")
-    calendar_id = UUID(null=True, default=None)
-    pause_statuses = JSON(default='["waiting_on_client"]')
-    warning_percent = Integer(default=80)
-    created_at = Timestamptz(default=TimestamptzNow())
-    created_by = UUID(null=True, default=None)
-    # Unique (policy_id, version).
 
 
 class TaskType(Table, tablename="task_type"):
@@ -238,62 +208,3 @@ class NotificationPreference(Table, tablename="notification_preference"):
     in_app = Boolean(default=True)
     email = Boolean(default=True)
     # Unique (user_id, kind).
-
-
-class WebhookEndpoint(Table, tablename="webhook_endpoint"):
-    id = UUID(primary_key=True)
-    tenant_id = ForeignKey(references=Tenant, index=True, null=False)
-    url = Varchar(length=2000)
-    description = Varchar(length=200, default="")
-    # "whsec_" + base64 of 32 random bytes (the Standard Webhooks format).
-    secret = Varchar(length=100)
-    events = JSON(default="[]")
-    active = Boolean(default=True)
-    created_at = Timestamptz(default=TimestamptzNow())
-
-
-class WebhookDelivery(Table, tablename="webhook_delivery"):
-    id = UUID(primary_key=True)
-    tenant_id = ForeignKey(references=Tenant, index=True, null=False)
-    endpoint_id = ForeignKey(references=WebhookEndpoint, null=False, index=True)
-    message_id = Varchar(length=64)
-    event_type = Varchar(length=60)
-    payload = JSON(default="{}")
-    status = Varchar(length=16, default="pending")  # pending | succeeded | failed
-    attempts = Integer(default=0)
-    last_status_code = Integer(null=True, default=None)
-    last_error = Text(default="")
-    next_attempt_at = Timestamptz(null=True, default=None)
-    created_at = Timestamptz(default=TimestamptzNow())
-    delivered_at = Timestamptz(null=True, default=None)
-
-
-class CsvImport(Table, tablename="csv_import"):
-    """A CSV upload of many tasks, imported by a job with progress and a per-row report."""
-
-    id = UUID(primary_key=True)
-    tenant_id = ForeignKey(references=Tenant, index=True, null=False)
-    queue_id = ForeignKey(references=Queue, null=False, on_delete=OnDelete.cascade)
-    task_type_id = ForeignKey(references=TaskType, null=False, on_delete=OnDelete.cascade)
-    filename = Varchar(length=255, default="")
-    content = Text()
-    status = Varchar(length=16, default="pending")  # pending | running | done | failed
-    total_rows = Integer(default=0)
-    processed_rows = Integer(default=0)
-    accepted = Integer(default=0)
-    rejected = Integer(default=0)
-    created_by = UUID(null=True, default=None)
-    created_at = Timestamptz(default=TimestamptzNow())
-    finished_at = Timestamptz(null=True, default=None)
-
-
-class CsvImportRow(Table, tablename="csv_import_row"):
-    """The report line of one CSV row: accepted (with its task) or rejected (with the reasons)."""
-
-    id = UUID(primary_key=True)
-    tenant_id = ForeignKey(references=Tenant, index=True, null=False)
-    import_id = ForeignKey(references=CsvImport, null=False, index=True)
-    row_number = Integer()
-    accepted = Boolean()
-    task_id = UUID(null=True, default=None)
-    errors = JSON(default="[]")

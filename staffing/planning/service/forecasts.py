@@ -18,12 +18,12 @@ from retaguarda.errors import FieldError, NotFound
 from retaguarda.jobs import enqueue
 from retaguarda.tenancy import TenantContext
 from staffing.planning.forecaster import forecast_queues, holdout_accuracy
-from staffing.planning.grid import Grid, local_cells, local_grid, sum_into, to_atoms
 from staffing.planning.schemas import ForecastRequest, ForecastRunRead
 from staffing.planning.service.adjustments import events_for, overrides_for
 from staffing.planning.service.history import load_history, local_today, trim_leading_quiet_days
 from staffing.planning.service.queues import PlannedQueue, planned_queues
 from staffing.planning.tables import ForecastInterval, ForecastRun
+from staffing.planning.time_grid import Grid, local_cells, local_grid, sum_into, to_atoms
 from tenants.service.validation import raise_if_any
 
 log = logging.getLogger("retaguarda.planning")

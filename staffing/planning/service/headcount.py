@@ -17,7 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from retaguarda.tenancy import TenantContext
-from staffing.planning.grid import Grid, coverage
+from staffing.planning.time_grid import Grid, coverage
 from staffing.service.periods import overlapping
 from staffing.tables import PoolMembership, Shift
 

@@ -14,8 +14,8 @@ from numpy.typing import NDArray
 from retaguarda.tenancy import TenantContext
 from retaguarda.work.tables import Task, TimeEntry
 from staffing.planning.forecaster import History
-from staffing.planning.grid import day_start, local_cells
 from staffing.planning.service.queues import PlannedQueue
+from staffing.planning.time_grid import day_start, local_cells
 
 
 def _stamps(values: list[datetime]) -> NDArray[np.int64]:

@@ -13,7 +13,7 @@ import msgspec
 
 from retaguarda.errors import FieldError, NotFound
 from retaguarda.tenancy import TenantContext
-from retaguarda.work.sla.policies import first_response_targets_s
+from retaguarda.work.sla.service.policies import first_response_targets_s
 from retaguarda.work.tables import Queue, QueuePool, TaskType
 from staffing.planning.schemas import QueueStaffingRead, QueueStaffingUpdate, StaffingModel
 from staffing.planning.tables import QueueStaffing

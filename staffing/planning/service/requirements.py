@@ -23,13 +23,13 @@ from numpy.typing import NDArray
 
 from retaguarda.errors import FieldError
 from retaguarda.tenancy import TenantContext
-from staffing.planning.grid import Grid, local_grid
 from staffing.planning.schemas import RequirementCell, RequirementGrid, ServedQueue
 from staffing.planning.service import models
 from staffing.planning.service.forecasts import queue_forecast
 from staffing.planning.service.headcount import Roster, load_roster, scheduled
 from staffing.planning.service.history import local_today
 from staffing.planning.service.queues import planned_queues, pools_serving, queues_of_pool
+from staffing.planning.time_grid import Grid, local_grid
 from staffing.service.pools import get_pool
 from tenants.service.validation import raise_if_any
 

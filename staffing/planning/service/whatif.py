@@ -13,11 +13,11 @@ from numpy.typing import NDArray
 
 from retaguarda.errors import Conflict
 from retaguarda.tenancy import TenantContext
-from staffing.planning.grid import local_grid
 from staffing.planning.schemas import PoolEffect, WhatIf, WhatIfCell, WhatIfSummary
 from staffing.planning.service.headcount import load_roster, scheduled
 from staffing.planning.service.plans import get_plan, plan_rewrite
 from staffing.planning.service.requirements import MAX_DAYS, PoolDemand, pool_demand
+from staffing.planning.time_grid import local_grid
 from staffing.service.pools import get_pool
 
 

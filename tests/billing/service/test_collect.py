@@ -8,8 +8,8 @@ from datetime import date, timedelta
 import pytest
 
 from billing.rating.calendar_segments import build_segments
+from billing.service.clients import client_calendar, load_client
 from billing.service.collect import _aggregate_in_database, _aggregate_streaming
-from billing.service.common import client_calendar, load_client
 from billing.service.contracts import contract_versions
 from billing.terms import RoundingScope
 from retaguarda.tenancy import system_context

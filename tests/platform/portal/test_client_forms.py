@@ -9,7 +9,9 @@ import re
 import httpx
 import pytest
 
-from retaguarda.work.tables import CsvImport, Task, TaskComment, WebhookDelivery
+from retaguarda.work.imports.tables import CsvImport
+from retaguarda.work.tables import Task, TaskComment
+from retaguarda.work.webhooks.tables import WebhookDelivery
 from tenants.tables import ApiKey, Membership
 from tests.platform.portal.support import add_all_kinds_type, csrf_of, field_error, text_of
 from tests.support.work import Floor

@@ -14,10 +14,11 @@ import pytest
 from retaguarda.jobs import claim_due_jobs, run_outbox_job
 from retaguarda.kernel.tables import OutboxJob
 from retaguarda.settings import get_settings
-from retaguarda.work.service import csv_import
-from retaguarda.work.service.csv_import import job as import_job
-from retaguarda.work.service.csv_import import upload as upload_checks
-from retaguarda.work.tables import CsvImport, CsvImportRow, Task, TaskEvent
+from retaguarda.work.imports import service as imports
+from retaguarda.work.imports.service import importing as import_job
+from retaguarda.work.imports.service import upload as upload_checks
+from retaguarda.work.imports.tables import CsvImport, CsvImportRow
+from retaguarda.work.tables import Task, TaskEvent
 from tests.support.work import Floor
 
 IMPORTS = "/api/v1/task-imports"
@@ -163,7 +164,7 @@ async def test_good_rows_become_tasks_and_bad_rows_are_reported_with_reasons(flo
     # The batch's webhook announcement ran and left the outbox (the in-process runner may still hold it).
     for _ in range(100):
         await run_due_jobs()
-        if not await OutboxJob.exists().where(OutboxJob.job == csv_import.ANNOUNCE_JOB):
+        if not await OutboxJob.exists().where(OutboxJob.job == imports.ANNOUNCE_JOB):
             break
         await asyncio.sleep(0.05)
     else:
@@ -250,7 +251,7 @@ async def test_a_crashed_job_resumes_after_its_last_batch_and_a_second_run_chang
     import_id = (await upload(client, text)).json()["id"]
 
     async def failed_once(row: dict[str, Any]) -> bool:
-        failed = (OutboxJob.job == csv_import.IMPORT_JOB) & (OutboxJob.attempts >= 1)
+        failed = (OutboxJob.job == imports.IMPORT_JOB) & (OutboxJob.attempts >= 1)
         return bool(await OutboxJob.exists().where(failed))
 
     state = await settle(import_id, until=failed_once)
@@ -258,11 +259,11 @@ async def test_a_crashed_job_resumes_after_its_last_batch_and_a_second_run_chang
     assert await Task.count() == 3
 
     monkeypatch.setattr(import_job, "_commit_batch", original)
-    await csv_import.run_import(UUID(import_id))
-    await csv_import.run_import(UUID(import_id))
+    await imports.run_import(UUID(import_id))
+    await imports.run_import(UUID(import_id))
     # As if the worker died after the last batch but before marking the import done.
     await CsvImport.update({CsvImport.status: "running"}).where(CsvImport.id == UUID(import_id))
-    await csv_import.run_import(UUID(import_id))
+    await imports.run_import(UUID(import_id))
 
     progress = (await client.get(f"{IMPORTS}/{import_id}")).json()
     assert progress["status"] == "done"
@@ -304,9 +305,14 @@ async def test_imports_are_private_to_their_tenant(floor: Floor) -> None:
     assert (await b.get(f"{IMPORTS}/{import_id}/rows")).status_code == 404
     assert [i["id"] for i in (await a.get(IMPORTS)).json()["items"]] == [import_id]
     assert [i["id"] for i in (await b.get(IMPORTS)).json()["items"]] == [theirs.json()["id"]]
-    # A client's own tenantId is ignored for writes: the upload lands in its own tenant.
+    # A client naming another client's tenant gets a 404 (tenancy.owning_client), and nothing is stored.
     sneaky = await upload(a, "supplier,amount\nX,1\n", tenantId=str(floor.world.client_b.id))
-    assert sneaky.status_code == 202 and sneaky.json()["tenantId"] == str(floor.world.client_a.id)
+    assert sneaky.status_code == 404
+    assert [i["id"] for i in (await a.get(IMPORTS)).json()["items"]] == [import_id]
+    # Its own tenantId is accepted.
+    own = await upload(a, "supplier,amount\nX,1\n", tenantId=str(floor.world.client_a.id))
+    assert own.status_code == 202 and own.json()["tenantId"] == str(floor.world.client_a.id)
+    await settle(own.json()["id"])
 
     # Provider staff name the client; the list shows every client's imports to them.
     admin = await floor.world.sign_in("admin")

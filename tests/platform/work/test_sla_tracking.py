@@ -16,9 +16,10 @@ import pytest
 
 from retaguarda.db import transaction
 from retaguarda.mail import LogSender, set_sender
-from retaguarda.work.sla.sweep import sweep_sla
-from retaguarda.work.sla.terms import tenant_calendar
-from retaguarda.work.tables import Notification, Task, TaskEvent, WebhookDelivery
+from retaguarda.work.sla.service.sweep import sweep_sla
+from retaguarda.work.sla.service.terms import tenant_calendar
+from retaguarda.work.tables import Notification, Task, TaskEvent
+from retaguarda.work.webhooks.tables import WebhookDelivery
 from tests.platform.work.test_webhooks import Receiver
 from tests.support.work import Floor
 

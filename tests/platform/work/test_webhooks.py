@@ -21,9 +21,10 @@ from standardwebhooks.webhooks import WebhookVerificationError
 
 from retaguarda.db import transaction
 from retaguarda.settings import get_settings
-from retaguarda.work import webhooks
-from retaguarda.work.tables import TaskEvent, WebhookDelivery
-from retaguarda.work.webhooks import delivery
+from retaguarda.work.tables import TaskEvent
+from retaguarda.work.webhooks import service as webhooks
+from retaguarda.work.webhooks.service import sending
+from retaguarda.work.webhooks.tables import WebhookDelivery
 from tests.support.work import Floor
 from tests.support.world import World
 
@@ -89,7 +90,7 @@ async def receiver() -> AsyncIterator[Receiver]:
 
 @pytest.fixture
 def quick_retries(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(delivery, "RETRY_DELAYS_S", (0,))
+    monkeypatch.setattr(sending, "RETRY_DELAYS_S", (0,))
 
 
 async def settle(world: World) -> None:
@@ -223,7 +224,7 @@ async def test_a_failing_receiver_is_retried_until_it_answers(floor: Floor, rece
 async def test_a_receiver_that_keeps_failing_ends_failed_and_can_be_retried(
     floor: Floor, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(delivery, "MAX_ATTEMPTS", 3)
+    monkeypatch.setattr(sending, "MAX_ATTEMPTS", 3)
     receiver.fail_first = 1000
     admin = await floor.world.sign_in("a_admin")
     endpoint = await create_endpoint(admin, receiver.url, ["task.created"])
@@ -398,7 +399,7 @@ async def test_fan_out_and_delivery_are_idempotent(floor: Floor, receiver: Recei
     await settle(floor.world)
     assert len(await deliveries(admin, endpoint["id"])) == 1
 
-    # The job run again (a crash after its commit, a second relay): no second delivery.
+    # The job run again (a crash after its commit, a second relay): no second sending.
     for _ in range(2):
         async with transaction():
             await webhooks.fan_out(UUID(task_id), "task.created")
@@ -501,17 +502,17 @@ async def test_a_name_that_resolves_inside_our_network_is_refused_at_send_time(
     async def resolve(host: str, port: int) -> set[str]:
         return answers[host]
 
-    monkeypatch.setattr(delivery, "resolved_addresses", resolve)
+    monkeypatch.setattr(sending, "resolved_addresses", resolve)
     settings = get_settings()
     strict = dataclasses.replace(
         settings, work=dataclasses.replace(settings.work, webhooks_allow_private=False)
     )
-    monkeypatch.setattr(delivery, "get_settings", lambda: strict)
-    assert not await delivery._resolves_inside("https://erp.example.com/hooks")
-    assert await delivery._resolves_inside("https://sneaky.example.com/hooks")
-    assert await delivery._resolves_inside("http://localhost:9/hooks")
-    attempt = delivery._Attempt(
+    monkeypatch.setattr(sending, "get_settings", lambda: strict)
+    assert not await sending._resolves_inside("https://erp.example.com/hooks")
+    assert await sending._resolves_inside("https://sneaky.example.com/hooks")
+    assert await sending._resolves_inside("http://localhost:9/hooks")
+    attempt = sending._Attempt(
         uuid4(), uuid4(), "https://sneaky.example.com/hooks", "whsec_eA==", "msg_1", b"{}", 0
     )
-    outcome = await delivery._send(attempt)
+    outcome = await sending._send(attempt)
     assert not outcome.ok and outcome.status_code is None and "inside our network" in outcome.error

@@ -275,7 +275,7 @@ async def test_only_planners_write(floor: Floor, who: str) -> None:
 
 async def test_a_repeated_job_changes_nothing(floor: Floor, world: World) -> None:
     run = await _forecast(floor)
-    from staffing.planning.tasks import generate_forecasts
+    from staffing.planning.jobs import generate_forecasts
 
     before = await ForecastRun.select().where(ForecastRun.id == run["id"]).first()
     await generate_forecasts([run["id"]], str(world.client_a.id))

@@ -10,7 +10,7 @@ import numpy as np
 
 from staffing.planning import holt_winters
 from staffing.planning.forecaster import History, forecast_queues, holdout_accuracy, wape
-from staffing.planning.grid import local_cells, local_grid, sum_into, to_atoms
+from staffing.planning.time_grid import local_cells, local_grid, sum_into, to_atoms
 
 WEEK = np.array([100.0, 110, 105, 95, 90, 30, 0])
 

@@ -11,14 +11,14 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from retaguarda.auth import TenantKind, authenticated, requires_role
-from retaguarda.endpoints import CONTEXT, Ctx
+from retaguarda.controller_kit import CONTEXT, Ctx
 from retaguarda.errors import InvalidInput
 from retaguarda.portal.forms import read_form, see_other, text, within
 from retaguarda.portal.navigation import ACCOUNT_STAFF, ROSTER_READERS
 from retaguarda.portal.rendering import page
 from retaguarda.work.schemas import TaskTypeUpdate
-from retaguarda.work.service import catalog, overview
-from retaguarda.work.sla.policies import list_policies
+from retaguarda.work.service import boards, catalog
+from retaguarda.work.sla.service.policies import list_policies
 from staffing.service.operators import list_operators
 from staffing.service.pools import get_pool, list_pools
 from tenants.service.directory import get_tenant, list_members, list_tenants
@@ -115,5 +115,5 @@ class RosterPages(Controller):
     async def pool_page(self, request: Request[Any, Any, Any], ctx: Ctx, pool_id: FromPath[UUID]) -> Template:
         pool = await get_pool(ctx, pool_id)
         operators, _ = await list_operators(ctx, status=None, pool_id=pool_id, cursor=None, limit=LIMIT)
-        board = await overview.pool_board(ctx, pool_id)
+        board = await boards.pool_board(ctx, pool_id)
         return page(request, "account/pool.html", pool=pool, operators=operators, board=board)

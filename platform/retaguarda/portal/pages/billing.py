@@ -27,7 +27,7 @@ from billing.schemas import (
     InvoiceStatus,
 )
 from retaguarda.auth import TenantKind, authenticated, requires_role
-from retaguarda.endpoints import CONTEXT, Ctx
+from retaguarda.controller_kit import CONTEXT, Ctx
 from retaguarda.errors import Conflict, DomainError, FieldError, InvalidInput, NotFound
 from retaguarda.portal.forms import decode, read_form, reading, refusal, see_other, text, within
 from retaguarda.portal.navigation import BILLING_READERS, BILLING_WRITERS

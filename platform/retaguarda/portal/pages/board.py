@@ -13,7 +13,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from retaguarda.auth import authenticated, requires_role
-from retaguarda.endpoints import CONTEXT, Ctx
+from retaguarda.controller_kit import CONTEXT, Ctx
 from retaguarda.errors import Conflict, FieldError, InvalidInput
 from retaguarda.portal.forms import decode, read_form, reading, refusal, see_other, text, within
 from retaguarda.portal.navigation import FLOOR_LEADS
@@ -21,8 +21,8 @@ from retaguarda.portal.pages.tasks import client_names
 from retaguarda.portal.rendering import page, viewer_locale, viewer_timezone
 from retaguarda.tenancy import TenantContext
 from retaguarda.work.schemas import TaskRead, TimeCorrection
-from retaguarda.work.service import claims, overview, tasks, time
-from retaguarda.work.sla import overview as sla_overview
+from retaguarda.work.service import boards, claims, task_reads, time
+from retaguarda.work.sla.service import risk
 from staffing.service.operators import list_operators
 from staffing.service.pools import get_pool, list_pools
 
@@ -80,14 +80,14 @@ class BoardPages(Controller):
 
 async def _panel_context(ctx: TenantContext, pool_id: UUID) -> dict[str, Any]:
     operators, _ = await list_operators(ctx, status=None, pool_id=pool_id, cursor=None, limit=200)
-    board = await overview.pool_board(ctx, pool_id)
+    board = await boards.pool_board(ctx, pool_id)
     queue_ids = [line.queue_id for line in board.queues]
     return {
         "board": board,
         "operators": operators,
-        "risk": await sla_overview.risk_counts(ctx, queue_ids=queue_ids),
-        "sla_risk": await sla_overview.tasks_at_risk(ctx, limit=10, queue_ids=queue_ids),
-        "due_next": await sla_overview.due_next(ctx, limit=10, queue_ids=queue_ids),
+        "risk": await risk.risk_counts(ctx, queue_ids=queue_ids),
+        "sla_risk": await risk.tasks_at_risk(ctx, limit=10, queue_ids=queue_ids),
+        "due_next": await risk.due_next(ctx, limit=10, queue_ids=queue_ids),
         "task_href": lambda task_id: f"/tasks/{task_id}",
     }
 
@@ -154,11 +154,11 @@ async def _time_page(
     search = request.query_params.get("q", "").strip()
     found: list[TaskRead] = []
     if search and task_id is None:
-        found, _ = await tasks.list_tasks(ctx, text=search, limit=SEARCH_LIMIT)
+        found, _ = await task_reads.list_tasks(ctx, text=search, limit=SEARCH_LIMIT)
         if len(found) == 1:
             task_id = found[0].id  # one match: show it straight away
     if task_id is not None:
-        detail = await tasks.get_task_detail(ctx, task_id)
+        detail = await task_reads.get_task_detail(ctx, task_id)
         entries, _ = await time.list_time_entries(
             ctx, task_id=task_id, operator_id=None, started_from=None, started_to=None, cursor=None, limit=200
         )

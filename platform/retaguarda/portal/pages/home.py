@@ -15,7 +15,7 @@ from litestar import Controller, Request, get
 from litestar.response import Template
 
 from retaguarda.auth import Role, TenantKind, authenticated
-from retaguarda.endpoints import CONTEXT, Ctx
+from retaguarda.controller_kit import CONTEXT, Ctx
 from retaguarda.errors import Forbidden
 from retaguarda.i18n import format_date, format_number, format_percent, gettext_for
 from retaguarda.portal.charts import Axes, Chart, DayShare, Table, attainment_chart
@@ -23,10 +23,10 @@ from retaguarda.portal.navigation import TASK_READERS
 from retaguarda.portal.pages.billing import client_consumption
 from retaguarda.portal.rendering import page, viewer_locale
 from retaguarda.tenancy import TenantContext
-from retaguarda.work.service import claims, overview
-from retaguarda.work.sla import overview as sla_overview
-from retaguarda.work.sla.reports import GroupBy, attainment_report
+from retaguarda.work.service import boards, claims
 from retaguarda.work.sla.schemas import AttainmentReport
+from retaguarda.work.sla.service import risk
+from retaguarda.work.sla.service.reports import GroupBy, attainment_report
 from tenants.schemas import TenantRead
 from tenants.service.directory import get_tenant, list_tenants
 
@@ -123,10 +123,10 @@ class HomePage(Controller):
             tenant=tenant,
             landing=LANDINGS.get(principal.role),
             clients={client.id: client.name for client in clients},
-            backlog=await overview.backlog_by_status(ctx),
-            risk=await sla_overview.risk_counts(ctx),
-            sla_risk=await sla_overview.tasks_at_risk(ctx, limit=8),
-            activity=await overview.recent_activity(ctx, limit=10),
+            backlog=await boards.backlog_by_status(ctx),
+            risk=await risk.risk_counts(ctx),
+            sla_risk=await risk.tasks_at_risk(ctx, limit=8),
+            activity=await boards.recent_activity(ctx, limit=10),
             task_href=await task_links(ctx),
             lists_tasks=principal.role in TASK_READERS,
             **cards,

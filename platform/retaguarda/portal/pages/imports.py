@@ -12,17 +12,18 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from retaguarda.auth import authenticated, requires_role
-from retaguarda.endpoints import CONTEXT, Ctx
+from retaguarda.controller_kit import CONTEXT, Ctx
 from retaguarda.errors import FieldError, InvalidInput
 from retaguarda.portal.forms import read_form, reading, refusal, see_other, text, within
 from retaguarda.portal.navigation import CLIENTS
 from retaguarda.portal.rendering import page, viewer_locale
 from retaguarda.tenancy import TenantContext
-from retaguarda.work.service import catalog, csv_import
-from retaguarda.work.service.csv_import import CsvUpload
+from retaguarda.work.imports import service as imports
+from retaguarda.work.imports.service import CsvUpload
+from retaguarda.work.service import catalog
 
 UPLOAD_FIELDS = {"task_type", "queue", "file"}
-MAX_BODY_BYTES = csv_import.MAX_CSV_BYTES + 64 * 1024
+MAX_BODY_BYTES = imports.MAX_CSV_BYTES + 64 * 1024
 REPORT_PAGE = 100
 
 
@@ -56,7 +57,7 @@ class ImportPages(Controller):
                 task_type=values["task_type"] or None,
                 queue=values["queue"] or None,
             )
-            created = await within(request, lambda ctx: csv_import.create_import(ctx, upload))
+            created = await within(request, lambda ctx: imports.create_import(ctx, upload))
         except InvalidInput as exc:
             errors = refusal(exc, viewer_locale(request), UPLOAD_FIELDS)
 
@@ -70,8 +71,8 @@ class ImportPages(Controller):
     async def detail(self, request: Request[Any, Any, Any], ctx: Ctx, import_id: FromPath[UUID]) -> Template:
         shown = request.query_params.get("rows", "rejected")
         accepted = {"rejected": False, "accepted": True}.get(shown)
-        found = await csv_import.get_import(ctx, import_id)
-        rows, next_cursor = await csv_import.list_import_rows(
+        found = await imports.get_import(ctx, import_id)
+        rows, next_cursor = await imports.list_import_rows(
             ctx, import_id, accepted=accepted, cursor=request.query_params.get("cursor"), limit=REPORT_PAGE
         )
         task_type = await catalog.get_task_type(ctx, found.task_type_id)
@@ -95,7 +96,7 @@ async def _imports_page(
     status_code: int = 200,
 ) -> Template:
     tenant_id = ctx.principal.tenant_id
-    items, _ = await csv_import.list_imports(ctx, tenant_id=tenant_id, status=None, cursor=None, limit=50)
+    items, _ = await imports.list_imports(ctx, tenant_id=tenant_id, status=None, cursor=None, limit=50)
     types, _ = await catalog.list_task_types(ctx, tenant_id=tenant_id, active=True, cursor=None, limit=200)
     queues, _ = await catalog.list_queues(ctx, tenant_id=tenant_id, cursor=None, limit=200)
     return page(

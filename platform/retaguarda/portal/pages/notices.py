@@ -10,12 +10,12 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from retaguarda.auth import authenticated, requires_role
-from retaguarda.endpoints import CONTEXT, Ctx
+from retaguarda.controller_kit import CONTEXT, Ctx
 from retaguarda.portal.forms import see_other, within
 from retaguarda.portal.navigation import NOTICE_READERS
 from retaguarda.portal.rendering import page
 from retaguarda.tenancy import TenantContext
-from retaguarda.work.sla import notices
+from retaguarda.work.sla.service import inbox
 
 PAGE_SIZE = 50
 
@@ -29,7 +29,7 @@ class NoticePages(Controller):
     @get("/", operation_id="portalNotifications")
     async def list_page(self, request: Request[Any, Any, Any], ctx: Ctx) -> Template:
         show_all = request.query_params.get("show") == "all"
-        items, next_cursor = await notices.list_notifications(
+        items, next_cursor = await inbox.list_notifications(
             ctx,
             unread=None if show_all else True,
             cursor=request.query_params.get("cursor") or None,
@@ -46,7 +46,7 @@ class NoticePages(Controller):
 
     @post("/{notice_id:uuid}/read", operation_id="portalMarkNotificationRead", status_code=303)
     async def mark_read(self, request: Request[Any, Any, Any], notice_id: FromPath[UUID]) -> Redirect:
-        read = await within(request, lambda ctx: notices.mark_read(ctx, notice_id))
+        read = await within(request, lambda ctx: inbox.mark_read(ctx, notice_id))
         if request.query_params.get("open") == "1" and read.task_id is not None:
             return see_other(f"/tasks/{read.task_id}")
         return see_other("/notifications", notice="read")
@@ -55,11 +55,11 @@ class NoticePages(Controller):
     async def mark_all_read(self, request: Request[Any, Any, Any]) -> Redirect:
         async def mark(ctx: TenantContext) -> None:
             while True:
-                unread, _ = await notices.list_notifications(ctx, unread=True, cursor=None, limit=200)
+                unread, _ = await inbox.list_notifications(ctx, unread=True, cursor=None, limit=200)
                 if not unread:
                     return
                 for item in unread:
-                    await notices.mark_read(ctx, item.id)
+                    await inbox.mark_read(ctx, item.id)
 
         await within(request, mark)
         return see_other("/notifications", notice="read")

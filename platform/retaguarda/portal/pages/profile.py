@@ -11,7 +11,7 @@ from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
 from retaguarda.auth import authenticated
-from retaguarda.endpoints import CONTEXT, Ctx
+from retaguarda.controller_kit import CONTEXT, Ctx
 from retaguarda.errors import InvalidInput
 from retaguarda.portal.forms import read_form, reading, refusal, safe_path, see_other, text, within
 from retaguarda.portal.rendering import page, viewer_locale

@@ -13,7 +13,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from retaguarda.auth import CLIENT_ROLES, Role, Scope, authenticated, requires_role
-from retaguarda.endpoints import CONTEXT, Ctx
+from retaguarda.controller_kit import CONTEXT, Ctx
 from retaguarda.errors import Conflict, DomainError, FieldError, InvalidInput
 from retaguarda.portal.forms import (
     decode,
@@ -28,8 +28,8 @@ from retaguarda.portal.forms import (
 from retaguarda.portal.navigation import CLIENT_ADMINS, CLIENTS
 from retaguarda.portal.rendering import page, viewer_locale, viewer_timezone
 from retaguarda.tenancy import TenantContext
-from retaguarda.work import webhooks
-from retaguarda.work.webhook_schemas import WebhookEndpointCreate, WebhookEvent
+from retaguarda.work.webhooks import service as webhooks
+from retaguarda.work.webhooks.schemas import WebhookEndpointCreate, WebhookEvent
 from tenants.schemas import ApiKeyCreate, MemberCreate, MemberUpdate
 from tenants.service import api_keys, directory
 

@@ -14,7 +14,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from retaguarda.auth import TenantKind, authenticated, requires_role
-from retaguarda.endpoints import CONTEXT, Ctx
+from retaguarda.controller_kit import CONTEXT, Ctx
 from retaguarda.errors import Conflict, DomainError, FieldError, InvalidInput
 from retaguarda.i18n import N_, gettext_for, ngettext_for
 from retaguarda.portal.forms import (
@@ -33,10 +33,10 @@ from retaguarda.portal.labels import GROUP_BY_LABELS, PRIORITY_LABELS
 from retaguarda.portal.navigation import ACCOUNT_STAFF, SLA_READERS
 from retaguarda.portal.rendering import page, viewer_locale, viewer_timezone
 from retaguarda.tenancy import TenantContext
-from retaguarda.work.sla import policies, reports
 from retaguarda.work.sla.controllers import MAX_REPORT_DAYS
-from retaguarda.work.sla.reports import GroupBy
 from retaguarda.work.sla.schemas import AttainmentReport, SlaPolicyCreate, SlaPolicyRead, SlaPolicyUpdate
+from retaguarda.work.sla.service import policies, reports
+from retaguarda.work.sla.service.reports import GroupBy
 from tenants.schemas import TenantRead
 from tenants.service.calendars import list_calendars
 from tenants.service.directory import list_tenants

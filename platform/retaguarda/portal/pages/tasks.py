@@ -13,7 +13,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from retaguarda.auth import authenticated, requires_role
-from retaguarda.endpoints import CONTEXT, Ctx
+from retaguarda.controller_kit import CONTEXT, Ctx
 from retaguarda.errors import Conflict, FieldError, InvalidInput
 from retaguarda.portal.fields import field_inputs, form_payload, shown_values
 from retaguarda.portal.forms import (
@@ -31,7 +31,7 @@ from retaguarda.portal.navigation import CLIENTS, TASK_READERS
 from retaguarda.portal.rendering import page, viewer_locale, viewer_timezone
 from retaguarda.tenancy import TenantContext
 from retaguarda.work.schemas import TaskCreate, TaskStatus, TaskTypeRead
-from retaguarda.work.service import catalog, intake, tasks
+from retaguarda.work.service import catalog, intake, task_reads
 from tenants.service.directory import get_tenant
 
 PAGE_SIZE = 25
@@ -73,7 +73,7 @@ class TaskPages(Controller):
         status = query["status"] if query["status"] in STATUS_LABELS else None
         priority = int(query["priority"]) if query["priority"] in {"1", "2", "3", "4"} else None
         created_to = _day_start(query["to"], timezone)
-        items, next_cursor = await tasks.list_tasks(
+        items, next_cursor = await task_reads.list_tasks(
             ctx,
             status=TaskStatus(status) if status else None,
             queue_id=_uuid(query["queue"]),
@@ -148,7 +148,7 @@ class TaskPages(Controller):
         try:
             if not body:
                 raise InvalidInput(errors=[FieldError("body", "required", "Write a message.")])
-            await within(request, lambda ctx: tasks.add_comment(ctx, task_id, body[:10000]))
+            await within(request, lambda ctx: task_reads.add_comment(ctx, task_id, body[:10000]))
         except (InvalidInput, Conflict) as exc:
             errors = refusal(exc, viewer_locale(request), {"body"})
 
@@ -210,7 +210,7 @@ async def task_page(
     draft: str,
     status_code: int = 200,
 ) -> Template:
-    detail = await tasks.get_task_detail(ctx, task_id)
+    detail = await task_reads.get_task_detail(ctx, task_id)
     task = detail.task
     task_type = await catalog.get_task_type(ctx, task.task_type_id)
     queue = await catalog.get_queue(ctx, task.queue_id)

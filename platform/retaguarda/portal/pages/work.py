@@ -13,7 +13,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from retaguarda.auth import authenticated, requires_role
-from retaguarda.endpoints import CONTEXT, Ctx
+from retaguarda.controller_kit import CONTEXT, Ctx
 from retaguarda.errors import FieldError, InvalidInput
 from retaguarda.portal.fields import shown_values
 from retaguarda.portal.forms import read_form, reading, refusal, see_other, text, within
@@ -22,7 +22,7 @@ from retaguarda.portal.navigation import WORKERS
 from retaguarda.portal.rendering import page, viewer_locale, viewer_timezone
 from retaguarda.settings import get_settings
 from retaguarda.tenancy import TenantContext
-from retaguarda.work.service import catalog, claims, overview, tasks
+from retaguarda.work.service import boards, catalog, claims, task_reads
 from retaguarda.work.service.claims import LeaseLost
 from tenants.service.directory import get_tenant
 
@@ -107,7 +107,7 @@ async def _work_page(
     operator_id = await claims.current_operator(ctx)
     context: dict[str, Any] = {}
     if active is not None:
-        detail = await tasks.get_task_detail(ctx, active.task.id)
+        detail = await task_reads.get_task_detail(ctx, active.task.id)
         task_type = await catalog.get_task_type(ctx, active.task.task_type_id)
         tenant = await get_tenant(ctx, active.task.tenant_id)
         context = {
@@ -125,7 +125,7 @@ async def _work_page(
         status_code=status_code,
         held=held,
         active=active,
-        day=await overview.operator_day(ctx, operator_id, today),
+        day=await boards.operator_day(ctx, operator_id, today),
         heartbeat_s=max(5, get_settings().work.lease_s // 3),
         sides=SIDE_LABELS,
         errors=errors,

@@ -12,7 +12,7 @@ from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Stream
 
 from retaguarda.auth import Scope, authenticated, current_principal, requires_scope
-from retaguarda.endpoints import CONTEXT, READ_ERRORS, WRITE_ERRORS, Ctx
+from retaguarda.controller_kit import CONTEXT, READ_ERRORS, WRITE_ERRORS, Ctx
 from retaguarda.errors import FieldError, InvalidInput, problem_responses
 from retaguarda.storage import get_storage
 from retaguarda.tenancy import unit_of_work

@@ -18,16 +18,17 @@ from urllib.parse import quote
 from uuid import UUID, uuid4
 
 from retaguarda.auth import TenantKind
+from retaguarda.clock import now
 from retaguarda.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from retaguarda.settings import get_settings
 from retaguarda.storage import ObjectStorage, read_link, sign_link
-from retaguarda.tenancy import TenantContext, system_context
+from retaguarda.tenancy import TenantContext, owning_client, system_context
 from retaguarda.work.documents.content import SNIFF_BYTES, FileKind, safe_filename, sniff
 from retaguarda.work.documents.form import FormPart
 from retaguarda.work.documents.schemas import FileLink, FileRead, file_read
 from retaguarda.work.documents.tables import FilePurpose, FileSide, TaskFile
-from retaguarda.work.service.common import now, owning_tenant, record_event
-from retaguarda.work.service.tasks import get_task_row, live_task_files
+from retaguarda.work.service.task_events import record_event
+from retaguarda.work.service.task_reads import get_task_row, live_task_files
 from retaguarda.work.tables import Task
 
 CLOSED_STATUSES = frozenset({"done", "cancelled"})
@@ -91,7 +92,7 @@ def loose_target(ctx: TenantContext, tenant_id: UUID | None) -> UploadTarget:
     """Files uploaded before the task that names them exists (its intake attaches them)."""
     limits = get_settings().storage
     return UploadTarget(
-        tenant_id=owning_tenant(ctx, tenant_id),
+        tenant_id=owning_client(ctx, tenant_id),
         task_id=None,
         purpose=FilePurpose.INPUT,
         side=side_of(ctx),

@@ -7,9 +7,11 @@ from uuid import UUID, uuid4
 
 import msgspec
 
+from retaguarda.clock import now
+from retaguarda.db import json_value
 from retaguarda.errors import Conflict, FieldError, InvalidInput, NotFound
 from retaguarda.i18n import SUPPORTED_LOCALES
-from retaguarda.tenancy import TenantContext
+from retaguarda.tenancy import TenantContext, owning_client
 from retaguarda.wire import MAX_PAGE_SIZE, after_cursor, page_of
 from retaguarda.work.fields import FieldSpec, check_field_specs
 from retaguarda.work.schemas import (
@@ -21,8 +23,8 @@ from retaguarda.work.schemas import (
     TaskTypeRead,
     TaskTypeUpdate,
 )
-from retaguarda.work.service.common import loads, now, owning_tenant
-from retaguarda.work.tables import Queue, QueuePool, SlaPolicy, TaskType
+from retaguarda.work.sla.tables import SlaPolicy
+from retaguarda.work.tables import Queue, QueuePool, TaskType
 from retaguarda.work.templates import get_template
 from staffing.tables import Pool, Skill
 
@@ -32,8 +34,8 @@ def type_read(row: dict[str, Any]) -> TaskTypeRead:
         id=row["id"],
         tenant_id=row["tenant_id"],
         code=row["code"],
-        names=loads(row["names"]),
-        fields=msgspec.convert(loads(row["fields"]), list[FieldSpec]),
+        names=json_value(row["names"]),
+        fields=msgspec.convert(json_value(row["fields"]), list[FieldSpec]),
         family=row["family"],
         required_skill_id=row["required_skill_id"],
         default_priority=row["default_priority"],
@@ -100,7 +102,7 @@ async def find_task_type(ctx: TenantContext, tenant_id: UUID, code: str) -> Task
 
 
 async def create_task_type(ctx: TenantContext, data: TaskTypeCreate) -> TaskTypeRead:
-    tenant_id = owning_tenant(ctx, data.tenant_id)
+    tenant_id = owning_client(ctx, data.tenant_id)
     errors = [
         *_check_names(data.names),
         *check_field_specs(data.fields),
@@ -132,7 +134,7 @@ async def create_task_type_from_template(ctx: TenantContext, data: TaskTypeFromT
     template = get_template(data.template)
     if template is None:
         raise InvalidInput(errors=[FieldError("template", "not_found", "No template with this code.")])
-    tenant_id = owning_tenant(ctx, data.tenant_id)
+    tenant_id = owning_client(ctx, data.tenant_id)
     # scope: skills belong to the provider's roster
     skill = await Skill.select(Skill.id).where(Skill.code == template.skill_code).first()
     return await create_task_type(
@@ -240,7 +242,7 @@ async def _set_pools(ctx: TenantContext, tenant_id: UUID, queue_id: UUID, pool_i
 
 
 async def create_queue(ctx: TenantContext, data: QueueCreate) -> QueueRead:
-    tenant_id = owning_tenant(ctx, data.tenant_id)
+    tenant_id = owning_client(ctx, data.tenant_id)
     if await find_queue(ctx, tenant_id, data.code):
         raise Conflict(errors=[FieldError("code", "taken", "A queue with this code exists.")])
     queue = Queue(id=uuid4(), tenant_id=tenant_id, code=data.code, name=data.name)

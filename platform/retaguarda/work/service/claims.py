@@ -19,22 +19,17 @@ from functools import lru_cache
 from typing import Any
 from uuid import UUID, uuid4
 
-from retaguarda.db import is_postgres, pg_fetch
+from retaguarda.clock import now
+from retaguarda.db import is_postgres, pg_fetch, positional
 from retaguarda.errors import Conflict, FieldError, Forbidden, InvalidInput
 from retaguarda.i18n import N_
 from retaguarda.settings import get_settings
 from retaguarda.tenancy import TenantContext
 from retaguarda.work.schemas import Lease, TaskStatus
-from retaguarda.work.service.common import (
-    now,
-    outbox_written,
-    positional,
-    record_event,
-    task_read,
-)
-from retaguarda.work.service.tasks import get_task_row
+from retaguarda.work.service.task_events import outbox_written, record_event
+from retaguarda.work.service.task_reads import get_task_row, task_read
 from retaguarda.work.service.time import close_open_entry, open_entry
-from retaguarda.work.sla.service import pause_task_clocks
+from retaguarda.work.sla.service.task_clocks import pause_task_clocks
 from retaguarda.work.tables import Task, TaskComment
 from staffing.tables import Operator
 

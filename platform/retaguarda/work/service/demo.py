@@ -8,9 +8,10 @@ from uuid import UUID
 from retaguarda.tenancy import TenantContext
 from retaguarda.work.schemas import QueueCreate, TaskCreate, TaskTypeFromTemplate, TaskTypeUpdate
 from retaguarda.work.service import catalog, intake
-from retaguarda.work.sla import policies
 from retaguarda.work.sla.schemas import PriorityTarget, SlaPolicyCreate
-from retaguarda.work.tables import SlaPolicy, Task, TaskType
+from retaguarda.work.sla.service import policies
+from retaguarda.work.sla.tables import SlaPolicy
+from retaguarda.work.tables import Task, TaskType
 from retaguarda.work.templates import TEMPLATES, get_template, sample_payload
 from staffing.tables import Pool
 

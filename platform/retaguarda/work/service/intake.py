@@ -12,14 +12,16 @@ from uuid import UUID, uuid4
 import msgspec
 from piccolo.table import Table
 
+from retaguarda.clock import now
 from retaguarda.db import is_postgres, pg_fetch
 from retaguarda.errors import Conflict, FieldError, InvalidInput
-from retaguarda.tenancy import TenantContext
+from retaguarda.tenancy import TenantContext, owning_client
 from retaguarda.work.fields import validate_payload
 from retaguarda.work.schemas import TaskCreate, TaskRead, TaskTypeRead
 from retaguarda.work.service.catalog import find_queue, find_task_type, type_read
-from retaguarda.work.service.common import now, outbox_written, owning_tenant, record_event, task_read
-from retaguarda.work.sla.service import clocks_for_new_task, task_sla
+from retaguarda.work.service.task_events import outbox_written, record_event
+from retaguarda.work.service.task_reads import task_read
+from retaguarda.work.sla.service.task_clocks import clocks_for_new_task, task_sla
 from retaguarda.work.tables import Queue, Task, TaskType
 from tenants.tables import Tenant
 
@@ -157,7 +159,7 @@ async def prepare_task(
 
 
 async def create_task(ctx: TenantContext, data: TaskCreate) -> TaskRead:
-    tenant_id = owning_tenant(ctx, data.tenant_id)
+    tenant_id = owning_client(ctx, data.tenant_id)
     if is_postgres():
         task = await _create_task_pg(ctx, tenant_id, data)
     else:
@@ -266,7 +268,7 @@ def _catalog_changed() -> Conflict:
 async def _read_catalog(ctx: TenantContext, tenant_id: UUID, data: TaskCreate) -> IntakeCatalog:
     """The catalog as stored now. A missing task type or queue raises the usual field errors."""
     queue_code = data.queue or DEFAULT_QUEUE
-    # scope: tenant_id is owning_tenant()'s, which the caller may reach
+    # scope: tenant_id is owning_client()'s, which the caller may reach
     found = await pg_fetch(INTAKE_LOOKUP_SQL, tenant_id, data.task_type, queue_code)
     row = found[0] if found else None
     task_type = _part(row, "tt") if row is not None else None

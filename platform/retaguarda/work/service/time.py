@@ -7,12 +7,13 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-from retaguarda.db import is_postgres
+from retaguarda.clock import now
+from retaguarda.db import is_postgres, positional
 from retaguarda.errors import Conflict, FieldError, InvalidInput, NotFound
 from retaguarda.tenancy import TenantContext
 from retaguarda.wire import MAX_PAGE_SIZE, after_cursor, page_of
 from retaguarda.work.schemas import TimeCorrection, TimeEntryRead
-from retaguarda.work.service.common import now, positional, record_event
+from retaguarda.work.service.task_events import record_event
 from retaguarda.work.tables import Task, TimeEntry
 from staffing.tables import Operator
 

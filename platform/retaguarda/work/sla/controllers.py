@@ -1,4 +1,4 @@
-"""Thin controllers for SLA: policies, attainment reports (JSON and CSV) and a user's notices."""
+"""Thin controllers for SLA: policies, attainment reports (JSON and CSV) and a user's inbox."""
 
 from __future__ import annotations
 
@@ -10,11 +10,9 @@ from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from retaguarda.auth import Role, Scope, authenticated, provider_staff, requires_role, requires_scope
-from retaguarda.endpoints import CONTEXT, READ_ERRORS, WRITE_ERRORS, Ctx, Cursor, Limit
+from retaguarda.controller_kit import CONTEXT, READ_ERRORS, WRITE_ERRORS, Ctx, Cursor, Limit
 from retaguarda.errors import FieldError, InvalidInput
 from retaguarda.i18n import negotiate_request_locale
-from retaguarda.work.sla import notices, policies, reports
-from retaguarda.work.sla.reports import GroupBy
 from retaguarda.work.sla.schemas import (
     AttainmentReport,
     NotificationPage,
@@ -25,6 +23,8 @@ from retaguarda.work.sla.schemas import (
     SlaPolicyUpdate,
     SlaPolicyVersionRead,
 )
+from retaguarda.work.sla.service import inbox, policies, reports
+from retaguarda.work.sla.service.reports import GroupBy
 
 POLICY_WRITERS = (Role.ADMIN, Role.ACCOUNT_MANAGER)
 PeriodFrom = Annotated[date, QueryParameter(name="from", description="First local date of the period")]
@@ -174,7 +174,7 @@ class NotificationController(Controller):
     async def list_notifications(
         self, ctx: Ctx, unread: FromQuery[bool | None] = None, cursor: Cursor = None, limit: Limit = 50
     ) -> NotificationPage:
-        items, next_cursor = await notices.list_notifications(ctx, unread=unread, cursor=cursor, limit=limit)
+        items, next_cursor = await inbox.list_notifications(ctx, unread=unread, cursor=cursor, limit=limit)
         return NotificationPage(items=items, next_cursor=next_cursor)
 
     @post(
@@ -184,7 +184,7 @@ class NotificationController(Controller):
         responses=WRITE_ERRORS,
     )
     async def mark_read(self, ctx: Ctx, notification_id: FromPath[UUID]) -> NotificationRead:
-        return await notices.mark_read(ctx, notification_id)
+        return await inbox.mark_read(ctx, notification_id)
 
 
 ROUTES = [SlaPolicyController, SlaReportController, NotificationController]

@@ -10,38 +10,9 @@ subscribed endpoint and enqueues ``work.deliver_webhook`` for it in the same tra
 the delivery, calls the receiver with no transaction open, and records the outcome, re-enqueueing itself with
 a growing delay until ``MAX_ATTEMPTS``. Both are safe to run twice: see :func:`fan_out` and :func:`deliver`.
 
-The modules, each importing only those before it: ``signing`` (secrets, signatures, headers), ``endpoints``
-(endpoint CRUD, URL checks), ``delivery`` (one attempt: claim, send, record, retry delays; the
-``work.deliver_webhook`` job, registered by importing this package) and ``deliveries`` (the delivery log,
-ping, retry, fan-out).
+``service/`` holds the logic, its modules each importing only those before it: ``signing`` (secrets,
+signatures, headers), ``endpoints`` (endpoint CRUD, URL checks), ``sending`` (one attempt: claim, send,
+record, retry delays) and ``deliveries`` (the delivery log, ping, retry, fan-out). ``jobs`` registers
+``work.task_event`` and ``work.deliver_webhook``; ``tables``, ``schemas`` and ``controllers`` as in every
+domain.
 """
-
-from retaguarda.work.webhooks.deliveries import fan_out, get_delivery, list_deliveries, ping, retry_delivery
-from retaguarda.work.webhooks.delivery import DeliveryInFlight, deliver
-from retaguarda.work.webhooks.endpoints import (
-    create_endpoint,
-    delete_endpoint,
-    get_endpoint,
-    list_endpoints,
-    rotate_secret,
-    update_endpoint,
-)
-from retaguarda.work.webhooks.signing import new_secret, sign
-
-__all__ = [
-    "DeliveryInFlight",
-    "create_endpoint",
-    "delete_endpoint",
-    "deliver",
-    "fan_out",
-    "get_delivery",
-    "get_endpoint",
-    "list_deliveries",
-    "list_endpoints",
-    "new_secret",
-    "ping",
-    "retry_delivery",
-    "rotate_secret",
-    "sign",
-    "update_endpoint",
-]

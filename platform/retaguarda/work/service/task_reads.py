@@ -1,0 +1,235 @@
+"""Reading tasks: lists with filters and cursor pages, the detail with its history, and the conversation."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID, uuid4
+
+import msgspec
+from piccolo.columns.combination import WhereRaw
+from piccolo.custom_types import Combinable
+
+from retaguarda.auth import Role
+from retaguarda.clock import now
+from retaguarda.db import is_postgres, json_value
+from retaguarda.errors import Conflict, NotFound
+from retaguarda.tenancy import TenantContext
+from retaguarda.wire import MAX_PAGE_SIZE, decode_cursor, encode_cursor
+from retaguarda.work.documents.schemas import file_read
+from retaguarda.work.documents.tables import TaskFile
+from retaguarda.work.schemas import CommentRead, TaskDetail, TaskEventRead, TaskRead, TaskStatus
+from retaguarda.work.service.search import search_condition
+from retaguarda.work.service.task_events import record_event
+from retaguarda.work.sla.service.task_clocks import resume_task_clocks, task_sla, task_slas
+from retaguarda.work.tables import Task, TaskComment, TaskEvent
+
+# After a client answers, the task waits this long for the operator who asked before anyone may take it.
+PREFERRED_FOR_S = 15 * 60
+
+
+# An operator reaches the tasks of queues its pools serve now, and the tasks it holds. One condition with
+# subqueries, so a list or a detail costs no extra round trips (it was three lookups per request).
+OPERATOR_REACH_SQL = """(
+    task.queue_id IN (
+        SELECT qp.queue_id FROM queue_pool qp
+        JOIN pool_membership pm ON pm.pool_id = qp.pool_id
+        JOIN operator o ON o.id = pm.operator_id
+        WHERE o.user_id = {} AND pm.valid_from <= {} AND (pm.valid_until IS NULL OR pm.valid_until > {}))
+    OR task.assignee_id IN (SELECT o2.id FROM operator o2 WHERE o2.user_id = {})
+)"""
+
+
+def task_read(row: dict[str, Any]) -> TaskRead:
+    return TaskRead(
+        id=row["id"],
+        tenant_id=row["tenant_id"],
+        queue_id=row["queue_id"],
+        task_type_id=row["task_type_id"],
+        external_ref=row["external_ref"],
+        title=row["title"],
+        payload=json_value(row["payload"]) or {},
+        priority=row["priority"],
+        status=TaskStatus(row["status"]),
+        assignee_id=row["assignee_id"],
+        lease_expires_at=row["lease_expires_at"],
+        fencing_token=row["fencing_token"],
+        due_at=row["due_at"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        completed_at=row["completed_at"],
+    )
+
+
+def operator_reach(ctx: TenantContext) -> Combinable | None:
+    """For an operator, the condition fencing tasks to its reach (nothing when it has no operator record);
+    None for everyone else."""
+    principal = ctx.principal
+    if principal.role is not Role.OPERATOR or principal.user_id is None:
+        return None
+    at = now()
+    return WhereRaw(OPERATOR_REACH_SQL, principal.user_id, at, at, principal.user_id)
+
+
+async def list_tasks(
+    ctx: TenantContext,
+    *,
+    status: TaskStatus | None = None,
+    queue_id: UUID | None = None,
+    task_type_id: UUID | None = None,
+    priority: int | None = None,
+    created_from: datetime | None = None,
+    created_to: datetime | None = None,
+    text: str | None = None,
+    tenant_id: UUID | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> tuple[list[TaskRead], str | None]:
+    """Newest first."""
+    query = ctx.select(Task)
+    reach = operator_reach(ctx)
+    if reach is not None:
+        query = query.where(reach)
+    for column, value in (
+        (Task.status, status),
+        (Task.queue_id, queue_id),
+        (Task.task_type_id, task_type_id),
+        (Task.priority, priority),
+        (Task.tenant_id, tenant_id),
+    ):
+        if value is not None:
+            query = query.where(column == value)
+    if created_from is not None:
+        query = query.where(Task.created_at >= created_from)
+    if created_to is not None:
+        query = query.where(Task.created_at < created_to)
+    found = search_condition(text, postgres=is_postgres()) if text else None
+    if found is not None:
+        query = query.where(found)
+    if cursor:
+        created_at, row_id = decode_cursor(cursor)
+        query = query.where(
+            (Task.created_at < created_at) | ((Task.created_at == created_at) & (Task.id < row_id))
+        )
+    limit = min(limit, MAX_PAGE_SIZE)
+    rows = await query.order_by(Task.created_at, Task.id, ascending=False).limit(limit + 1)
+    next_cursor = (
+        encode_cursor(rows[limit - 1]["created_at"], rows[limit - 1]["id"]) if len(rows) > limit else None
+    )
+    page = rows[:limit]
+    slas = await task_slas(page)
+    return [with_sla(task_read(row), slas.get(row["id"])) for row in page], next_cursor
+
+
+def with_sla(task: TaskRead, sla: Any) -> TaskRead:
+    return msgspec.structs.replace(task, sla=sla) if sla is not None else task
+
+
+async def get_task_row(ctx: TenantContext, task_id: UUID) -> dict[str, Any]:
+    query = ctx.select(Task).where(Task.id == task_id)
+    reach = operator_reach(ctx)
+    if reach is not None:
+        query = query.where(reach)
+    row: dict[str, Any] | None = await query.first()
+    if row is None:
+        raise NotFound()
+    return row
+
+
+async def get_task_detail(ctx: TenantContext, task_id: UUID) -> TaskDetail:
+    row = await get_task_row(ctx, task_id)
+    events = await ctx.select(TaskEvent).where(TaskEvent.task_id == task_id).order_by(TaskEvent.at)
+    comments = (
+        await ctx.select(TaskComment).where(TaskComment.task_id == task_id).order_by(TaskComment.created_at)
+    )
+    return TaskDetail(
+        task=with_sla(task_read(row), await task_sla(row)),
+        events=[
+            TaskEventRead(
+                id=e["id"],
+                kind=e["kind"],
+                at=e["at"],
+                actor_user_id=e["actor_user_id"],
+                operator_id=e["operator_id"],
+                data=json_value(e["data"]) or {},
+            )
+            for e in events
+        ],
+        comments=[comment_read(c) for c in comments],
+        files=[file_read(f) for f in await live_task_files(ctx, task_id)],
+    )
+
+
+async def live_task_files(ctx: TenantContext, task_id: UUID) -> list[dict[str, Any]]:
+    """The files of a task the caller already reached, in the order they were sent."""
+    rows: list[dict[str, Any]] = await (
+        ctx.select(TaskFile)
+        .where((TaskFile.task_id == task_id) & TaskFile.deleted_at.is_null())
+        .order_by(TaskFile.created_at, TaskFile.id)
+    )
+    return rows
+
+
+def comment_read(row: dict[str, Any]) -> CommentRead:
+    return CommentRead(
+        id=row["id"],
+        side=row["side"],
+        author_id=row["author_id"],
+        body=row["body"],
+        created_at=row["created_at"],
+    )
+
+
+async def add_comment(ctx: TenantContext, task_id: UUID, body: str) -> CommentRead:
+    """A message on the task. A client's answer to a task waiting on it puts the task back in the queue,
+    reserved for a while for the operator who asked."""
+    row = await get_task_row(ctx, task_id)
+    if row["status"] in (TaskStatus.DONE, TaskStatus.CANCELLED):
+        raise Conflict("The task is closed.")
+    side = "provider" if ctx.principal.is_provider else "client"
+    stamp = now()
+    comment = TaskComment(
+        id=uuid4(),
+        tenant_id=row["tenant_id"],
+        task_id=task_id,
+        author_id=ctx.principal.user_id,
+        side=side,
+        body=body,
+        created_at=stamp,
+    )
+    await ctx.insert(comment)
+    await record_event(
+        row["tenant_id"],
+        task_id,
+        "commented",
+        at=stamp,
+        actor_user_id=ctx.principal.user_id,
+        data={"side": side},
+        publish="task.commented",
+    )
+    if side == "client" and row["status"] == TaskStatus.WAITING_ON_CLIENT:
+        resumed = (
+            await ctx.update(
+                Task,
+                {
+                    Task.status: TaskStatus.QUEUED.value,
+                    Task.preferred_until: stamp + timedelta(seconds=PREFERRED_FOR_S),
+                    Task.updated_at: stamp,
+                },
+            )
+            .where((Task.id == task_id) & (Task.status == TaskStatus.WAITING_ON_CLIENT.value))
+            .returning(Task.id)
+        )
+        if resumed:
+            await resume_task_clocks(row, stamp)
+        await record_event(
+            row["tenant_id"],
+            task_id,
+            "resumed",
+            at=stamp,
+            actor_user_id=ctx.principal.user_id,
+            data={"preferredOperatorId": str(row["preferred_operator_id"] or "")},
+        )
+    return comment_read(
+        {"id": comment.id, "side": side, "author_id": comment.author_id, "body": body, "created_at": stamp}
+    )

@@ -1,0 +1,172 @@
+"""Clients' webhook endpoints: list, read, create, update, delete, rotate the secret; and the checks on
+their URLs."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+from urllib.parse import urlsplit
+from uuid import UUID, uuid4
+
+import httpx
+import msgspec
+
+from retaguarda.auth import TenantKind
+from retaguarda.clock import now
+from retaguarda.errors import Conflict, FieldError, InvalidInput, NotFound
+from retaguarda.settings import get_settings
+from retaguarda.tenancy import TenantContext, owning_client
+from retaguarda.wire import MAX_PAGE_SIZE, after_cursor, page_of
+from retaguarda.work.webhooks.schemas import (
+    WebhookEndpointCreate,
+    WebhookEndpointRead,
+    WebhookEndpointUpdate,
+    WebhookEndpointWithSecret,
+    WebhookEvent,
+)
+from retaguarda.work.webhooks.service.signing import new_secret
+from retaguarda.work.webhooks.tables import WebhookDelivery, WebhookEndpoint
+from tenants.tables import Tenant
+
+# Plain http only towards the machine itself (local development, tests); anywhere else the body and the
+# signature travel over TLS.
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+MAX_ENDPOINTS = 20
+
+
+def _endpoint_read(row: dict[str, Any]) -> WebhookEndpointRead:
+    return WebhookEndpointRead(
+        id=row["id"],
+        tenant_id=row["tenant_id"],
+        url=row["url"],
+        description=row["description"],
+        events=msgspec.convert(row["events"], list[WebhookEvent]),
+        active=row["active"],
+        created_at=row["created_at"],
+    )
+
+
+def _with_secret(row: dict[str, Any]) -> WebhookEndpointWithSecret:
+    read = _endpoint_read(row)
+    return WebhookEndpointWithSecret(
+        **{f: getattr(read, f) for f in read.__struct_fields__}, secret=row["secret"]
+    )
+
+
+def _is_private_host(host: str) -> bool:
+    """Loopback, private, link-local or reserved IP literals, and localhost names."""
+    if host in LOOPBACK_HOSTS or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False  # a DNS name: resolved only at send time
+    return not address.is_global
+
+
+def _check_url(url: str) -> list[FieldError]:
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+        httpx.URL(url)
+    except (ValueError, httpx.InvalidURL):
+        host = None
+    if host is None or parts.scheme not in {"http", "https"}:
+        return [FieldError("url", "invalid_url", "Give an absolute http(s) URL.")]
+    private = _is_private_host(host)
+    if private and not get_settings().work.webhooks_allow_private:
+        return [FieldError("url", "private_address", "Use a public address: this one is inside our network.")]
+    if parts.scheme == "http" and host not in LOOPBACK_HOSTS:
+        return [FieldError("url", "insecure_url", "Use https (plain http only for localhost).")]
+    if parts.username or parts.password:
+        return [FieldError("url", "credentials_in_url", "Leave credentials out of the URL.")]
+    return []
+
+
+def _events(events: list[WebhookEvent]) -> list[str]:
+    return sorted({e.value for e in events})
+
+
+async def _endpoint_row(ctx: TenantContext, endpoint_id: UUID) -> dict[str, Any]:
+    row: dict[str, Any] | None = (
+        await ctx.select(WebhookEndpoint).where(WebhookEndpoint.id == endpoint_id).first()
+    )
+    if row is None:
+        raise NotFound()
+    return row
+
+
+async def list_endpoints(
+    ctx: TenantContext, *, tenant_id: UUID | None, cursor: str | None, limit: int
+) -> tuple[list[WebhookEndpointRead], str | None]:
+    query = ctx.select(WebhookEndpoint)
+    if tenant_id is not None:
+        query = query.where(WebhookEndpoint.tenant_id == tenant_id)
+    limit = min(limit, MAX_PAGE_SIZE)
+    return page_of(await after_cursor(query, WebhookEndpoint, cursor, limit), limit, _endpoint_read)
+
+
+async def get_endpoint(ctx: TenantContext, endpoint_id: UUID) -> WebhookEndpointRead:
+    return _endpoint_read(await _endpoint_row(ctx, endpoint_id))
+
+
+async def create_endpoint(ctx: TenantContext, data: WebhookEndpointCreate) -> WebhookEndpointWithSecret:
+    tenant_id = owning_client(ctx, data.tenant_id)
+    errors = _check_url(data.url)
+    if not await ctx.exists(Tenant).where(
+        (Tenant.id == tenant_id) & (Tenant.kind == TenantKind.CLIENT.value)
+    ):
+        errors.append(FieldError("tenantId", "not_found", "No client tenant with this id."))
+    if errors:
+        raise InvalidInput(errors=errors)
+    if await ctx.count(WebhookEndpoint).where(WebhookEndpoint.tenant_id == tenant_id) >= MAX_ENDPOINTS:
+        raise Conflict(f"A client has at most {MAX_ENDPOINTS} webhook endpoints.")
+    endpoint = WebhookEndpoint(
+        id=uuid4(),
+        tenant_id=tenant_id,
+        url=data.url,
+        description=data.description,
+        # Stored as is, not hashed: every delivery is signed with it. Shown only in this answer.
+        secret=new_secret(),
+        events=_events(data.events),
+        active=data.active,
+        created_at=now(),
+    )
+    await ctx.insert(endpoint)
+    return _with_secret(await _endpoint_row(ctx, endpoint.id))
+
+
+async def update_endpoint(
+    ctx: TenantContext, endpoint_id: UUID, data: WebhookEndpointUpdate
+) -> WebhookEndpointRead:
+    await _endpoint_row(ctx, endpoint_id)
+    changes: dict[Any, Any] = {}
+    if not isinstance(data.url, msgspec.UnsetType):
+        if errors := _check_url(data.url):
+            raise InvalidInput(errors=errors)
+        changes[WebhookEndpoint.url] = data.url
+    if not isinstance(data.events, msgspec.UnsetType):
+        changes[WebhookEndpoint.events] = _events(data.events)
+    if not isinstance(data.description, msgspec.UnsetType):
+        changes[WebhookEndpoint.description] = data.description
+    if not isinstance(data.active, msgspec.UnsetType):
+        changes[WebhookEndpoint.active] = data.active
+    if changes:
+        await ctx.update(WebhookEndpoint, changes).where(WebhookEndpoint.id == endpoint_id)
+    return await get_endpoint(ctx, endpoint_id)
+
+
+async def delete_endpoint(ctx: TenantContext, endpoint_id: UUID) -> None:
+    await _endpoint_row(ctx, endpoint_id)
+    # Its delivery log goes with it; a delivery job still queued then finds nothing to send.
+    await ctx.delete(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint_id)
+    await ctx.delete(WebhookEndpoint).where(WebhookEndpoint.id == endpoint_id)
+
+
+async def rotate_secret(ctx: TenantContext, endpoint_id: UUID) -> WebhookEndpointWithSecret:
+    """A new secret at once: the next attempt of every delivery, pending ones included, is signed with it."""
+    await _endpoint_row(ctx, endpoint_id)
+    await ctx.update(WebhookEndpoint, {WebhookEndpoint.secret: new_secret()}).where(
+        WebhookEndpoint.id == endpoint_id
+    )
+    return _with_secret(await _endpoint_row(ctx, endpoint_id))

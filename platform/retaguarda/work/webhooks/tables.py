@@ -1,0 +1,46 @@
+"""Tables of outbound webhooks: clients' endpoints and the delivery log."""
+
+from __future__ import annotations
+
+from piccolo.columns import (
+    JSON,
+    UUID,
+    Boolean,
+    ForeignKey,
+    Integer,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+from tenants.tables import Tenant
+
+
+class WebhookEndpoint(Table, tablename="webhook_endpoint"):
+    id = UUID(primary_key=True)
+    tenant_id = ForeignKey(references=Tenant, index=True, null=False)
+    url = Varchar(length=2000)
+    description = Varchar(length=200, default="")
+    # "whsec_" + base64 of 32 random bytes (the Standard Webhooks format).
+    secret = Varchar(length=100)
+    events = JSON(default="[]")
+    active = Boolean(default=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class WebhookDelivery(Table, tablename="webhook_delivery"):
+    id = UUID(primary_key=True)
+    tenant_id = ForeignKey(references=Tenant, index=True, null=False)
+    endpoint_id = ForeignKey(references=WebhookEndpoint, null=False, index=True)
+    message_id = Varchar(length=64)
+    event_type = Varchar(length=60)
+    payload = JSON(default="{}")
+    status = Varchar(length=16, default="pending")  # pending | succeeded | failed
+    attempts = Integer(default=0)
+    last_status_code = Integer(null=True, default=None)
+    last_error = Text(default="")
+    next_attempt_at = Timestamptz(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+    delivered_at = Timestamptz(null=True, default=None)
