@@ -25,8 +25,8 @@ MAX_CSV_BYTES = 20 * 1024 * 1024
 MAX_CSV_ROWS = 200_000
 EXTRA_COLUMNS: Final = ("externalRef", "priority", "title")
 HEADER_ROW: Final = 1
-# The upload enqueues the job (``imports.jobs`` registers it under this name). Jobs are stored by name in the outbox:
-# the name never changes.
+# The upload enqueues the job (``imports.jobs`` registers it under this name). Jobs are stored by name in
+# the outbox: the name never changes.
 IMPORT_JOB: Final = "work.import_csv"
 
 
