@@ -91,7 +91,7 @@ class PoolBoard:
 
 async def pool_board(ctx: TenantContext, pool_id: UUID) -> PoolBoard:
     """The queues a pool serves, each with its open tasks per status and its oldest waiting task, and who
-    holds what (the tasks at risk and due next come from work.sla.overview, with their clocks)."""
+    holds what (the tasks at risk and due next come from work.sla.service.risk, with their clocks)."""
     links = await ctx.select(
         QueuePool,
         QueuePool.queue_id,
