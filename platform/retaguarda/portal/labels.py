@@ -29,6 +29,8 @@ EVENT_LABELS: dict[str, str] = {
     "sla_warning": N_("SLA warning"),
     "sla_breach": N_("SLA breached"),
     "cancelled": N_("Cancelled"),
+    "files_added": N_("Files attached"),
+    "file_deleted": N_("File removed"),
 }
 
 PRIORITY_LABELS: dict[int, str] = {

@@ -22,9 +22,8 @@ from retaguarda.controller_kit import (
 )
 from retaguarda.db import transaction
 from retaguarda.idempotency import StoredResponse, check_key, remember, replay, request_fingerprint
-from retaguarda.tenancy import TenantContext, owning_client
+from retaguarda.tenancy import owning_client
 from retaguarda.work.documents import service as documents
-from retaguarda.work.documents.tables import FilePurpose
 from retaguarda.work.schemas import (
     AskClient,
     CommentCreate,
@@ -39,7 +38,6 @@ from retaguarda.work.schemas import (
     TaskCreate,
     TaskDetail,
     TaskPage,
-    TaskRead,
     TaskStatus,
     TaskTypeCreate,
     TaskTypeFromTemplate,
@@ -54,27 +52,6 @@ from retaguarda.work.service import catalog, claims, intake, task_reads, time
 from retaguarda.work.templates import TEMPLATES, TaskTypeTemplate
 
 CATALOG_WRITERS = (Role.ADMIN, Role.ACCOUNT_MANAGER)
-
-
-async def submit_with_files(ctx: TenantContext, data: TaskCreate) -> TaskRead:
-    """Intake, then the files uploaded beforehand become the new task's input (in the caller's
-    transaction)."""
-    created = await intake.create_task(ctx, data)
-    await documents.attach_loose_files(ctx, created.tenant_id, created.id, data.file_ids)
-    return created
-
-
-async def comment_with_files(
-    ctx: TenantContext, task_id: UUID, body: str, file_ids: list[UUID]
-) -> CommentRead:
-    """A message, and the files uploaded beforehand that go with it (in the caller's transaction)."""
-    comment = await task_reads.add_comment(ctx, task_id, body)
-    if file_ids:
-        task = await task_reads.get_task_row(ctx, task_id)
-        await documents.attach_loose_files(
-            ctx, task["tenant_id"], task_id, file_ids, purpose=FilePurpose.COMMENT, comment_id=comment.id
-        )
-    return comment
 
 
 class TaskTypeController(Controller):
@@ -192,7 +169,7 @@ class TaskController(Controller):
         if idempotency_key is None:
             # The task and the files it takes over commit together.
             async with transaction():
-                return Response(await submit_with_files(ctx, data), status_code=201)
+                return Response(await documents.submit_task_with_files(ctx, data), status_code=201)
         check_key(idempotency_key)
         tenant_id = owning_client(ctx, data.tenant_id)
         fingerprint = request_fingerprint(request.method, request.url.path, await request.body())
@@ -200,7 +177,7 @@ class TaskController(Controller):
         async with transaction():
             stored = await replay(tenant_id, idempotency_key, fingerprint)
             if stored is None:
-                created = await submit_with_files(ctx, data)
+                created = await documents.submit_task_with_files(ctx, data)
                 stored = StoredResponse(201, msgspec.json.encode(created))
                 await remember(tenant_id, idempotency_key, fingerprint, stored)
         return Response(
@@ -256,7 +233,7 @@ class TaskController(Controller):
         responses=WRITE_ERRORS,
     )
     async def comment(self, ctx: Ctx, task_id: FromPath[UUID], data: JSONBody[CommentCreate]) -> CommentRead:
-        return await comment_with_files(ctx, task_id, data.body, data.file_ids)
+        return await documents.comment_with_files(ctx, task_id, data.body, data.file_ids)
 
     @post(
         "/{task_id:uuid}/reassign",

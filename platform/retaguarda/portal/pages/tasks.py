@@ -29,7 +29,11 @@ from retaguarda.portal.forms import (
 from retaguarda.portal.labels import PRIORITY_LABELS, SIDE_LABELS, STATUS_LABELS
 from retaguarda.portal.navigation import CLIENTS, TASK_READERS
 from retaguarda.portal.rendering import page, viewer_locale, viewer_timezone
+from retaguarda.settings import get_settings
 from retaguarda.tenancy import TenantContext
+from retaguarda.work.documents import service as documents
+from retaguarda.work.documents.schemas import FileRead
+from retaguarda.work.documents.tables import FilePurpose
 from retaguarda.work.schemas import TaskCreate, TaskStatus, TaskTypeRead
 from retaguarda.work.service import catalog, intake, task_reads
 from tenants.service.directory import get_tenant
@@ -111,6 +115,7 @@ class TaskPages(Controller):
     async def submit(self, request: Request[Any, Any, Any]) -> Template | Redirect:
         form = await read_form(request)
         values = {name: value for name, value in form.items() if isinstance(value, str)}
+        file_ids = [file_id for file_id in map(_uuid, form.getall("file_ids", [])) if file_id]
         locale, timezone = viewer_locale(request), viewer_timezone(request)
 
         async def create(ctx: TenantContext) -> UUID:
@@ -124,7 +129,9 @@ class TaskPages(Controller):
                 "title": text(form, "title") or None,
                 "externalRef": text(form, "external_ref") or None,
             }
-            return (await intake.create_task(ctx, decode(body, TaskCreate))).id
+            task = await intake.create_task(ctx, decode(body, TaskCreate))
+            await documents.attach_loose_files(ctx, task.tenant_id, task.id, file_ids)
+            return task.id
 
         try:
             task_id = await within(request, create)
@@ -132,7 +139,8 @@ class TaskPages(Controller):
             errors = refusal(exc, locale)
 
             async def again(ctx: TenantContext) -> Template:
-                return await _submit_form(request, ctx, values, errors, status_code=422)
+                kept = await documents.loose_files(ctx, file_ids)
+                return await _submit_form(request, ctx, values, errors, kept=kept, status_code=422)
 
             return await reading(request, again)
         return see_other(f"/tasks/{task_id}", created="1")
@@ -145,10 +153,13 @@ class TaskPages(Controller):
     async def comment(self, request: Request[Any, Any, Any], task_id: FromPath[UUID]) -> Template | Redirect:
         form = await read_form(request)
         body = text(form, "body")
+        file_ids = [file_id for file_id in map(_uuid, form.getall("file_ids", [])) if file_id]
         try:
             if not body:
                 raise InvalidInput(errors=[FieldError("body", "required", "Write a message.")])
-            await within(request, lambda ctx: task_reads.add_comment(ctx, task_id, body[:10000]))
+            await within(
+                request, lambda ctx: documents.comment_with_files(ctx, task_id, body[:10000], file_ids)
+            )
         except (InvalidInput, Conflict) as exc:
             errors = refusal(exc, viewer_locale(request), {"body"})
 
@@ -174,6 +185,7 @@ async def _submit_form(
     ctx: TenantContext,
     values: dict[str, str],
     errors: dict[str, str],
+    kept: list[FileRead] | None = None,
     status_code: int = 200,
 ) -> Template:
     tenant = await get_tenant(ctx, ctx.principal.tenant_id)
@@ -199,6 +211,8 @@ async def _submit_form(
         values=values,
         errors=shown_errors,
         priorities=PRIORITY_LABELS,
+        kept_files=kept or [],
+        max_file_bytes=get_settings().storage.max_file_bytes,
     )
 
 
@@ -215,6 +229,11 @@ async def task_page(
     task_type = await catalog.get_task_type(ctx, task.task_type_id)
     queue = await catalog.get_queue(ctx, task.queue_id)
     tenant = await get_tenant(ctx, task.tenant_id)
+    open_task = task.status not in (TaskStatus.DONE, TaskStatus.CANCELLED)
+    comment_files: dict[UUID, list[FileRead]] = {}
+    for item in detail.files:
+        if item.comment_id is not None:
+            comment_files.setdefault(item.comment_id, []).append(item)
     return page(
         request,
         "tasks/detail.html",
@@ -229,7 +248,17 @@ async def task_page(
         events=list(reversed(detail.events)),
         comments=detail.comments,
         sides=SIDE_LABELS,
-        open=task.status not in (TaskStatus.DONE, TaskStatus.CANCELLED),
+        open=open_task,
+        input_files=[f for f in detail.files if f.purpose == FilePurpose.INPUT],
+        deliverables=[f for f in detail.files if f.purpose == FilePurpose.DELIVERABLE],
+        comment_files=comment_files,
+        # The client adds input while the task is open; the provider adds deliverables until it is cancelled.
+        attach_purpose=(
+            ("deliverable" if task.status is not TaskStatus.CANCELLED else None)
+            if ctx.principal.is_provider
+            else ("input" if open_task else None)
+        ),
+        max_file_bytes=get_settings().storage.max_file_bytes,
         errors=errors,
         draft=draft,
         created=request.query_params.get("created") == "1",

@@ -117,6 +117,9 @@ async def _work_page(
                 task_type.fields, active.task.payload, viewer_locale(request), timezone, tenant.currency
             ),
             "comments": detail.comments,
+            "client_files": [f for f in detail.files if f.side == "client"],
+            "deliverables": [f for f in detail.files if f.purpose == "deliverable"],
+            "max_file_bytes": get_settings().storage.max_file_bytes,
         }
     notice = request.query_params.get("notice")
     return page(

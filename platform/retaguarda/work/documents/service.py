@@ -27,6 +27,8 @@ from retaguarda.work.documents.content import SNIFF_BYTES, FileKind, safe_filena
 from retaguarda.work.documents.form import FormPart
 from retaguarda.work.documents.schemas import FileLink, FileRead, file_read
 from retaguarda.work.documents.tables import FilePurpose, FileSide, TaskFile
+from retaguarda.work.schemas import CommentRead, TaskCreate, TaskRead
+from retaguarda.work.service import intake, task_reads
 from retaguarda.work.service.task_events import record_event
 from retaguarda.work.service.task_reads import get_task_row, live_task_files
 from retaguarda.work.tables import Task
@@ -297,6 +299,19 @@ async def linked_file(token: str) -> dict[str, Any]:
     return row
 
 
+async def loose_files(ctx: TenantContext, file_ids: Sequence[UUID]) -> list[FileRead]:
+    """The caller's own files still waiting for a task, among ``file_ids`` (a form shown again keeps them)."""
+    if not file_ids:
+        return []
+    rows = await ctx.select(TaskFile).where(
+        TaskFile.id.is_in(list(file_ids))
+        & TaskFile.task_id.is_null()
+        & TaskFile.deleted_at.is_null()
+        & (TaskFile.uploaded_by == ctx.principal.user_id)
+    )
+    return [file_read(row) for row in rows]
+
+
 async def attach_loose_files(
     ctx: TenantContext,
     tenant_id: UUID,
@@ -337,3 +352,24 @@ async def attach_loose_files(
         actor_user_id=ctx.principal.user_id,
         data={"fileIds": [str(file_id) for file_id in wanted], "purpose": purpose.value},
     )
+
+
+async def submit_task_with_files(ctx: TenantContext, data: TaskCreate) -> TaskRead:
+    """Intake, then the files uploaded beforehand become the new task's input (in the caller's
+    transaction)."""
+    created = await intake.create_task(ctx, data)
+    await attach_loose_files(ctx, created.tenant_id, created.id, data.file_ids)
+    return created
+
+
+async def comment_with_files(
+    ctx: TenantContext, task_id: UUID, body: str, file_ids: Sequence[UUID]
+) -> CommentRead:
+    """A message, and the files uploaded beforehand that go with it (in the caller's transaction)."""
+    comment = await task_reads.add_comment(ctx, task_id, body)
+    if file_ids:
+        task = await get_task_row(ctx, task_id)
+        await attach_loose_files(
+            ctx, task["tenant_id"], task_id, file_ids, purpose=FilePurpose.COMMENT, comment_id=comment.id
+        )
+    return comment
