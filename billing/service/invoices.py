@@ -24,6 +24,8 @@ from billing.service.invoice_lines import (
 )
 from billing.service.reads import get_invoice, invoice_row, list_invoices
 from billing.tables import Invoice, InvoicedTask, InvoiceLine
+from retaguarda import audit
+from retaguarda.audit import AuditAction, Target
 from retaguarda.clock import now
 from retaguarda.errors import Conflict, FieldError, InvalidInput
 from retaguarda.i18n import minor_unit_digits
@@ -205,7 +207,25 @@ async def add_adjustment(ctx: TenantContext, invoice_id: UUID, data: AdjustmentC
         adjustments,
     )
     await write_period(ctx, invoice_id, client, computed)
+    await audit.record(
+        ctx,
+        AuditAction.INVOICE_ADJUSTED,
+        tenant_id=client.id,
+        target=_invoice_target(invoice_id, row),
+        details={
+            "amount": str(amount),
+            "currency": row["currency"],
+            "reason": data.reason,
+            "description": data.description,
+            "totalMinor": computed.draft.total_minor,
+        },
+    )
     return await get_invoice(ctx, invoice_id)
+
+
+def _invoice_target(invoice_id: UUID, row: dict[str, Any], number: str | None = None) -> Target:
+    """An invoice as people know it: its number once it has one, else its period."""
+    return Target("invoice", invoice_id, number or row["number"] or f"{row['period_start']:%Y-%m}")
 
 
 async def finalize_invoice(ctx: TenantContext, invoice_id: UUID) -> InvoiceDetail:
@@ -267,17 +287,25 @@ async def finalize_invoice(ctx: TenantContext, invoice_id: UUID) -> InvoiceDetai
     issued = now()
     numbered = await ctx.count(Invoice).where((Invoice.tenant_id == client.id) & Invoice.number.is_not_null())
     total = computed.draft.total_minor
+    number = f"{client.slug.upper()[:20]}-{start:%Y%m}-{numbered + 1:04d}"
     await ctx.update(
         Invoice,
         {
             Invoice.status: "open" if total > 0 else "paid",
-            Invoice.number: f"{client.slug.upper()[:20]}-{start:%Y%m}-{numbered + 1:04d}",
+            Invoice.number: number,
             Invoice.finalized_at: issued,
             Invoice.finalized_by: ctx.principal.user_id,
             Invoice.paid_at: None if total > 0 else issued,
             Invoice.due_date: client.today(issued) + timedelta(days=computed.terms.payment_terms.days),
         },
     ).where(Invoice.id == invoice_id)
+    await audit.record(
+        ctx,
+        AuditAction.INVOICE_FINALIZED,
+        tenant_id=client.id,
+        target=_invoice_target(invoice_id, row, number),
+        details={"totalMinor": total, "currency": row["currency"]},
+    )
     if total > 0 and get_settings().stripe.enabled:
         await enqueue("billing.push_invoice", tenant_id=client.id, invoice_id=str(invoice_id))
     return await get_invoice(ctx, invoice_id)
@@ -299,6 +327,13 @@ async def void_invoice(ctx: TenantContext, invoice_id: UUID, reason: str) -> Inv
         Invoice, {Invoice.status: "void", Invoice.voided_at: now(), Invoice.void_reason: reason}
     ).where(Invoice.id == invoice_id)
     await release_invoice(ctx, invoice_id)
+    await audit.record(
+        ctx,
+        AuditAction.INVOICE_VOIDED,
+        tenant_id=row["tenant_id"],
+        target=_invoice_target(invoice_id, row),
+        details={"reason": reason, "from": row["status"]},
+    )
     if row["stripe_invoice_id"] and get_settings().stripe.enabled:
         await enqueue("billing.void_stripe_invoice", tenant_id=row["tenant_id"], invoice_id=str(invoice_id))
     return await get_invoice(ctx, invoice_id)
@@ -310,6 +345,13 @@ async def delete_adjustment(ctx: TenantContext, invoice_id: UUID, line_id: UUID)
         (InvoiceLine.invoice_id == invoice_id)
         & (InvoiceLine.id == line_id)
         & (InvoiceLine.kind == "adjustment")
+    )
+    await audit.record(
+        ctx,
+        AuditAction.INVOICE_ADJUSTMENT_REMOVED,
+        tenant_id=client.id,
+        target=_invoice_target(invoice_id, row),
+        details={"lineId": str(line_id)},
     )
     computed = await compute_period(
         ctx,

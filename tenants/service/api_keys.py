@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
+from retaguarda import audit
+from retaguarda.audit import AuditAction, Target
 from retaguarda.auth import Scope, hash_token, new_api_key, token_prefix
 from retaguarda.errors import Conflict, FieldError, InvalidInput
 from retaguarda.tenancy import TenantContext
@@ -65,6 +67,13 @@ async def create_api_key(ctx: TenantContext, data: ApiKeyCreate) -> ApiKeyCreate
         expires_at=data.expires_at,
     )
     await ctx.insert(key)
+    await audit.record(
+        ctx,
+        AuditAction.API_KEY_CREATED,
+        tenant_id=tenant_id,
+        target=Target("api_key", key.id, f"{data.name} ({key.prefix})"),
+        details={"scopes": key.scopes, "expiresAt": data.expires_at.isoformat() if data.expires_at else None},
+    )
     row = await ctx.select(ApiKey).where(ApiKey.id == key.id).first()
     assert row is not None
     read = _read(row)
@@ -75,6 +84,12 @@ async def revoke_api_key(ctx: TenantContext, key_id: UUID) -> ApiKeyRead:
     key = await ctx.get(ApiKey, key_id)
     if key.revoked_at is None:
         await ctx.update(ApiKey, {ApiKey.revoked_at: datetime.now(UTC)}).where(ApiKey.id == key_id)
+        await audit.record(
+            ctx,
+            AuditAction.API_KEY_REVOKED,
+            tenant_id=key.tenant_id,
+            target=Target("api_key", key.id, f"{key.name} ({key.prefix})"),
+        )
     row = await ctx.select(ApiKey).where(ApiKey.id == key_id).first()
     assert row is not None
     return _read(row)

@@ -7,6 +7,8 @@ from uuid import UUID, uuid4
 
 import msgspec
 
+from retaguarda import audit
+from retaguarda.audit import AuditAction, Target
 from retaguarda.auth import CLIENT_ROLES, PROVIDER_ROLES, Role, TenantKind, hash_password
 from retaguarda.clock import now
 from retaguarda.db import is_unique_violation
@@ -113,11 +115,14 @@ async def create_client(ctx: TenantContext, data: TenantCreate) -> TenantRead:
             is_default=True,
         )
     )
+    await audit.record(
+        ctx, AuditAction.CLIENT_CREATED, tenant_id=tenant.id, target=Target("tenant", tenant.id, data.name)
+    )
     return await get_tenant(ctx, tenant.id)
 
 
 async def update_tenant(ctx: TenantContext, tenant_id: UUID, data: TenantUpdate) -> TenantRead:
-    await get_tenant(ctx, tenant_id)
+    before = await get_tenant(ctx, tenant_id)
     changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
     principal = ctx.principal
     if not principal.is_provider and set(changes) - {"name", "locale", "timezone"}:
@@ -131,7 +136,22 @@ async def update_tenant(ctx: TenantContext, tenant_id: UUID, data: TenantUpdate)
         raise Conflict("The provider cannot suspend itself.")
     if changes:
         await ctx.update(Tenant, {**changes, "updated_at": now()}).where(Tenant.id == tenant_id)
+        await audit.record(
+            ctx,
+            AuditAction.TENANT_SETTINGS_CHANGED,
+            tenant_id=tenant_id,
+            target=Target("tenant", tenant_id, before.name),
+            details={
+                field: {"from": _plain(getattr(before, field, None)), "to": _plain(value)}
+                for field, value in changes.items()
+            },
+        )
     return await get_tenant(ctx, tenant_id)
+
+
+def _plain(value: Any) -> Any:
+    """A value as the audit entry's JSON details keep it."""
+    return value if value is None or isinstance(value, bool | int | float | str) else str(value)
 
 
 # ---- members ---------------------------------------------------------------------------------------------
@@ -213,6 +233,13 @@ async def add_member(ctx: TenantContext, tenant_id: UUID, data: MemberCreate) ->
         )
     membership = Membership(id=uuid4(), tenant_id=tenant_id, user_id=user.id, role=data.role.value)
     await ctx.insert(membership)
+    await audit.record(
+        ctx,
+        AuditAction.MEMBER_ADDED,
+        tenant_id=tenant_id,
+        target=Target("user", user.id, email),
+        details={"role": data.role.value},
+    )
     await enqueue("tenants.member_added", tenant_id=tenant_id, membership_id=str(membership.id))
     return await get_member(ctx, tenant_id, membership.id)
 
@@ -236,6 +263,13 @@ async def change_member_role(
     if current.role != data.role:
         await _ensure_not_last_admin(ctx, tenant_id, current)
         await ctx.update(Membership, {Membership.role: data.role.value}).where(Membership.id == membership_id)
+        await audit.record(
+            ctx,
+            AuditAction.MEMBER_ROLE_CHANGED,
+            tenant_id=tenant_id,
+            target=Target("user", current.user_id, current.email),
+            details={"from": current.role.value, "to": data.role.value},
+        )
     return await get_member(ctx, tenant_id, membership_id)
 
 
@@ -244,6 +278,13 @@ async def remove_member(ctx: TenantContext, tenant_id: UUID, membership_id: UUID
     current = await get_member(ctx, tenant_id, membership_id)
     await _ensure_not_last_admin(ctx, tenant_id, current)
     await ctx.delete(Membership).where(Membership.id == membership_id)
+    await audit.record(
+        ctx,
+        AuditAction.MEMBER_REMOVED,
+        tenant_id=tenant_id,
+        target=Target("user", current.user_id, current.email),
+        details={"role": current.role.value},
+    )
 
 
 # ---- account assignments ---------------------------------------------------------------------------------
@@ -295,11 +336,28 @@ async def assign_account(ctx: TenantContext, data: AssignmentCreate) -> Assignme
         raise Conflict("This account manager already owns this client.")
     row = AccountAssignment(id=uuid4(), tenant_id=data.tenant_id, manager_id=data.manager_id)
     await ctx.insert(row)
+    await audit.record(
+        ctx,
+        AuditAction.ACCOUNT_ASSIGNED,
+        tenant_id=data.tenant_id,
+        target=Target("user", data.manager_id, await _email_of(data.manager_id)),
+    )
     found = await ctx.select(AccountAssignment).where(AccountAssignment.id == row.id).first()
     assert found is not None
     return _assignment_read(found)
 
 
 async def unassign_account(ctx: TenantContext, assignment_id: UUID) -> None:
-    await ctx.get(AccountAssignment, assignment_id)
+    assignment = await ctx.get(AccountAssignment, assignment_id)
     await ctx.delete(AccountAssignment).where(AccountAssignment.id == assignment_id)
+    await audit.record(
+        ctx,
+        AuditAction.ACCOUNT_UNASSIGNED,
+        tenant_id=assignment.tenant_id,
+        target=Target("user", assignment.manager_id, await _email_of(assignment.manager_id)),
+    )
+
+
+async def _email_of(user_id: UUID) -> str:
+    row = await User.select(User.email).where(User.id == user_id).first()
+    return str(row["email"]) if row else ""

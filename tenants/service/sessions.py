@@ -15,6 +15,8 @@ from uuid import UUID, uuid4
 
 from piccolo.columns import Column
 
+from retaguarda import audit
+from retaguarda.audit import AuditAction
 from retaguarda.auth import hash_password, hash_token, needs_rehash, new_session_token, verify_password
 from retaguarda.db import transaction
 from retaguarda.errors import NotAuthenticated, RateLimited
@@ -91,15 +93,30 @@ async def sign_in(
     now = datetime.now(UTC)
     key = account_key(email)
     ip = ip[:64]
-    delay_s = await _throttle(settings, key, ip, now)
+    try:
+        delay_s = await _throttle(settings, key, ip, now)
+    except RateLimited:
+        async with transaction():
+            await audit.record(None, AuditAction.SIGN_IN_REFUSED, tenant_id=None, label=email.strip().lower())
+        raise
     if delay_s:
         await asyncio.sleep(delay_s)
     user = await User.objects().where(User.email == email.strip().lower()).first()
     valid = verify_password(user.password_hash if user else None, password)
     tenant_id = await _home_tenant(user.id) if user and valid and user.is_active else None
     if user is None or not valid or not user.is_active or tenant_id is None:
+        # The account's owner (or its admin) sees the failure in its tenant's log; an unknown email only
+        # in the provider's.
+        home = await _home_tenant(user.id) if user else None
         async with transaction():
             await LoginAttempt.insert(LoginAttempt(id=uuid4(), account_key=key, ip=ip, attempted_at=now))
+            await audit.record(
+                None,
+                AuditAction.SIGN_IN_FAILED,
+                tenant_id=home,
+                user_id=user.id if user else None,
+                label=email.strip().lower(),
+            )
         raise InvalidCredentials()
     token = new_session_token()
     expires_at = now + timedelta(seconds=settings.session_ttl_s)
@@ -121,6 +138,9 @@ async def sign_in(
         await LoginAttempt.delete().where((LoginAttempt.account_key == key) & (LoginAttempt.ip == ip))
         await User.update(updates).where(User.id == user.id)
         await session.save()
+        await audit.record(
+            None, AuditAction.SIGNED_IN, tenant_id=tenant_id, user_id=user.id, label=user.email
+        )
     return NewSession(token, session.id, user.id, tenant_id, expires_at)
 
 

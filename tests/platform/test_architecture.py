@@ -24,6 +24,7 @@ KERNEL = [
     "retaguarda.kernel",
     "retaguarda.wire",
     "retaguarda.mail",
+    "retaguarda.audit",
     "retaguarda",
 ]
 # Lower number = lower layer. The longest matching prefix decides a module's layer.
@@ -93,6 +94,17 @@ def test_layers_import_downwards_only() -> None:
                 if (own[0] == left and target[0] == right) or (own[0] == right and target[0] == left):
                     violations.append(f"{module} imports {imported}: they must stay independent")
     assert not violations, "\n".join(violations)
+
+
+def test_nothing_but_the_face_reads_the_audit_log() -> None:
+    """ARCHITECTURE.md: domains record into the audit log, nothing reads it but the face."""
+    readers = [
+        _module_name(path)
+        for path in _source_files()
+        if any(i.startswith("retaguarda.audit.reading") for i in _imports(path))
+    ]
+    assert readers, "the portal's audit pages read the log"
+    assert all(_layer_of(m) == ("retaguarda.portal", 6) for m in readers), readers
 
 
 def test_the_layer_check_would_catch_an_upward_import(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 
+from retaguarda.auth.origin import serving_request_from
 from retaguarda.auth.principal import Principal
 from retaguarda.auth.tokens import tokens_match
 from retaguarda.errors import Forbidden
@@ -50,7 +51,14 @@ class PrincipalMiddleware(ASGIMiddleware):
         )
         if principal is not None and principal.via == "session" and request.method not in SAFE_METHODS:
             await _check_csrf(request, principal)
-        await next_app(scope, receive, send)
+        with serving_request_from(client_address(request), request.headers.get("user-agent", "")):
+            await next_app(scope, receive, send)
+
+
+def client_address(request: Request[Any, Any, Any]) -> str:
+    """The connecting peer's address. Behind a reverse proxy this is the proxy's, unless the server is told
+    to trust its forwarded headers (uvicorn's --forwarded-allow-ips)."""
+    return request.client.host if request.client else "unknown"
 
 
 async def _check_csrf(request: Request[Any, Any, Any], principal: Principal) -> None:

@@ -29,6 +29,8 @@ PLAN_WRITERS = ACCOUNT_STAFF
 # Billing: account staff bill, a client's admin reads its own consumption and invoices.
 BILLING_READERS = (Role.ADMIN, Role.ACCOUNT_MANAGER, Role.CLIENT_ADMIN)
 BILLING_WRITERS = ACCOUNT_STAFF
+# The audit log: the provider's admin reads every company's, a client's admin its own.
+AUDIT_READERS = (Role.ADMIN, Role.CLIENT_ADMIN)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +64,7 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("/settings/users", N_("Users"), CLIENT_ADMINS),
     NavItem("/settings/api-keys", N_("API keys"), CLIENT_ADMINS),
     NavItem("/settings/webhooks", N_("Webhooks"), CLIENTS),
+    NavItem("/audit", N_("Audit log"), AUDIT_READERS),
 )
 
 

@@ -10,6 +10,7 @@ from litestar.response import Redirect
 from retaguarda.errors import NotFound
 from retaguarda.portal.errors import page_or_problem_handlers
 from retaguarda.portal.pages.account import CatalogPages, RosterPages, TenantPages
+from retaguarda.portal.pages.audit import AuditPages
 from retaguarda.portal.pages.billing import BillingPages
 from retaguarda.portal.pages.board import BoardPages, TimePages
 from retaguarda.portal.pages.home import HomePage
@@ -61,6 +62,7 @@ def portal_router() -> Router:
             NoticePages,
             StaffingPages,
             BillingPages,
+            AuditPages,
             favicon,
             unknown_page,
         ],

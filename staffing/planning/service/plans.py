@@ -9,6 +9,8 @@ from uuid import UUID, uuid4
 
 import msgspec
 
+from retaguarda import audit
+from retaguarda.audit import AuditAction, Target
 from retaguarda.errors import Conflict, FieldError, NotFound
 from retaguarda.tenancy import TenantContext
 from retaguarda.wire import MAX_PAGE_SIZE, after_cursor, page_of
@@ -209,6 +211,13 @@ async def approve_plan(ctx: TenantContext, plan_id: UUID) -> PlanRead:
         # The transaction rolls the status back with the error.
         raise Conflict("The roster does not allow this plan as it stands.", errors=outcome.problems)
     await _record(ctx, plan_id, plan.tenant_id, "approved", {})
+    await audit.record(
+        ctx,
+        AuditAction.PLAN_APPROVED,
+        tenant_id=plan.tenant_id,
+        target=Target("scaling_plan", plan_id, plan.name),
+        details={"poolId": str(plan.pool_id), "changes": _changes_json(plan.changes)},
+    )
     return await get_plan(ctx, plan_id)
 
 
@@ -270,6 +279,13 @@ async def apply_plan(ctx: TenantContext, plan_id: UUID) -> PlanRead:
         raise Conflict("The roster changed and no longer allows this plan.", errors=outcome.problems)
     written = await _write_roster(ctx, outcome)
     await _record(ctx, plan_id, plan.tenant_id, "applied", {"memberships": written})
+    await audit.record(
+        ctx,
+        AuditAction.PLAN_APPLIED,
+        tenant_id=plan.tenant_id,
+        target=Target("scaling_plan", plan_id, plan.name),
+        details={"memberships": written},
+    )
     return await get_plan(ctx, plan_id)
 
 

@@ -15,6 +15,7 @@ import socket
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -22,7 +23,7 @@ from playwright.async_api import Browser, Page, async_playwright, expect
 
 from tests.platform.portal.support import add_all_kinds_type
 from tests.support.work import Floor
-from tests.support.world import PASSWORD
+from tests.support.world import PASSWORD, World
 
 ROOT = Path(__file__).resolve().parents[3]
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
@@ -244,4 +245,41 @@ async def test_every_role_reaches_its_pages_from_the_menu(
     for name in entries:
         await _open_from_menu(page, name, phone=viewport is PHONE)
         assert await page.locator("main h1").count() >= 1
+    assert not CSP_VIOLATIONS[page]
+
+
+@pytest.mark.parametrize(
+    ("who", "locale", "viewport", "title", "signed_in"),
+    [
+        ("admin", "en-US", LAPTOP, "Audit log", "Signed in"),
+        ("a_admin", "pt-BR", PHONE, "Registro de auditoria", "Entrou"),
+        ("b_admin", "es-ES", LAPTOP, "Registro de auditoría", "Inició sesión"),
+    ],
+    ids=["provider-admin-laptop", "client-admin-phone", "client-admin-spanish"],
+)
+async def test_admins_read_the_audit_log_from_the_menu(
+    world: World,
+    server: str,
+    browser: Browser,
+    who: str,
+    locale: str,
+    viewport: dict[str, int],
+    title: str,
+    signed_in: str,
+) -> None:
+    other = "b_admin" if who == "a_admin" else "a_admin"
+    await _signed_in(browser, server, world.people[other].email, locale)
+    page = await _signed_in(browser, server, world.people[who].email, locale, viewport)
+    await _open_from_menu(page, title, phone=viewport is PHONE)
+    await expect(page.locator("main h1")).to_have_text(title)
+    rows = page.locator("table.audit tbody tr")
+
+    def by(person: str) -> Any:
+        return rows.filter(has=page.get_by_role("cell", name=world.people[person].email, exact=True))
+
+    await expect(by(who).filter(has_text=signed_in)).to_have_count(1)
+    # A client admin never sees another company's entries; the provider's admin sees every company's.
+    await expect(by(other)).to_have_count(1 if who == "admin" else 0)
+    Path("/tmp/shots/audit").mkdir(parents=True, exist_ok=True)
+    await page.screenshot(path=f"/tmp/shots/audit/{who}-{locale}-{viewport['width']}.png", full_page=True)
     assert not CSP_VIOLATIONS[page]

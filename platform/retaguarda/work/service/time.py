@@ -7,6 +7,8 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
+from retaguarda import audit
+from retaguarda.audit import AuditAction, Target
 from retaguarda.clock import now
 from retaguarda.db import is_postgres, positional
 from retaguarda.errors import Conflict, FieldError, InvalidInput, NotFound
@@ -141,6 +143,22 @@ async def correct_time(ctx: TenantContext, data: TimeCorrection) -> TimeEntryRea
             "entryId": str(entry.id),
             "correctsId": str(data.corrects_id or ""),
             "seconds": entry.seconds,
+            "reason": data.reason,
+        },
+    )
+    await audit.record(
+        ctx,
+        AuditAction.TIME_CORRECTED,
+        tenant_id=task["tenant_id"],
+        target=Target("task", data.task_id, str(task.get("title") or task.get("external_ref") or "")),
+        details={
+            "entryId": str(entry.id),
+            "correctsId": str(data.corrects_id) if data.corrects_id else None,
+            "operatorId": str(data.operator_id),
+            "startedAt": data.started_at.isoformat(),
+            "endedAt": data.ended_at.isoformat(),
+            "seconds": entry.seconds,
+            "billable": data.billable,
             "reason": data.reason,
         },
     )

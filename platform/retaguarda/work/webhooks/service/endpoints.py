@@ -11,6 +11,8 @@ from uuid import UUID, uuid4
 import httpx
 import msgspec
 
+from retaguarda import audit
+from retaguarda.audit import AuditAction, Target
 from retaguarda.auth import TenantKind
 from retaguarda.clock import now
 from retaguarda.errors import Conflict, FieldError, InvalidInput, NotFound
@@ -133,13 +135,20 @@ async def create_endpoint(ctx: TenantContext, data: WebhookEndpointCreate) -> We
         created_at=now(),
     )
     await ctx.insert(endpoint)
+    await audit.record(
+        ctx,
+        AuditAction.WEBHOOK_CREATED,
+        tenant_id=tenant_id,
+        target=Target("webhook_endpoint", endpoint.id, data.url),
+        details={"events": endpoint.events, "active": data.active},
+    )
     return _with_secret(await _endpoint_row(ctx, endpoint.id))
 
 
 async def update_endpoint(
     ctx: TenantContext, endpoint_id: UUID, data: WebhookEndpointUpdate
 ) -> WebhookEndpointRead:
-    await _endpoint_row(ctx, endpoint_id)
+    before = await _endpoint_row(ctx, endpoint_id)
     changes: dict[Any, Any] = {}
     if not isinstance(data.url, msgspec.UnsetType):
         if errors := _check_url(data.url):
@@ -153,20 +162,42 @@ async def update_endpoint(
         changes[WebhookEndpoint.active] = data.active
     if changes:
         await ctx.update(WebhookEndpoint, changes).where(WebhookEndpoint.id == endpoint_id)
+        await audit.record(
+            ctx,
+            AuditAction.WEBHOOK_CHANGED,
+            tenant_id=before["tenant_id"],
+            target=Target("webhook_endpoint", endpoint_id, before["url"]),
+            details={
+                column._meta.name: {"from": before[column._meta.name], "to": value}
+                for column, value in changes.items()
+            },
+        )
     return await get_endpoint(ctx, endpoint_id)
 
 
 async def delete_endpoint(ctx: TenantContext, endpoint_id: UUID) -> None:
-    await _endpoint_row(ctx, endpoint_id)
+    before = await _endpoint_row(ctx, endpoint_id)
     # Its delivery log goes with it; a delivery job still queued then finds nothing to send.
     await ctx.delete(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint_id)
     await ctx.delete(WebhookEndpoint).where(WebhookEndpoint.id == endpoint_id)
+    await audit.record(
+        ctx,
+        AuditAction.WEBHOOK_DELETED,
+        tenant_id=before["tenant_id"],
+        target=Target("webhook_endpoint", endpoint_id, before["url"]),
+    )
 
 
 async def rotate_secret(ctx: TenantContext, endpoint_id: UUID) -> WebhookEndpointWithSecret:
     """A new secret at once: the next attempt of every delivery, pending ones included, is signed with it."""
-    await _endpoint_row(ctx, endpoint_id)
+    before = await _endpoint_row(ctx, endpoint_id)
     await ctx.update(WebhookEndpoint, {WebhookEndpoint.secret: new_secret()}).where(
         WebhookEndpoint.id == endpoint_id
+    )
+    await audit.record(
+        ctx,
+        AuditAction.WEBHOOK_SECRET_ROTATED,
+        tenant_id=before["tenant_id"],
+        target=Target("webhook_endpoint", endpoint_id, before["url"]),
     )
     return _with_secret(await _endpoint_row(ctx, endpoint_id))
