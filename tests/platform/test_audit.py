@@ -17,7 +17,7 @@ import pytest
 
 from retaguarda.audit import AuditAction
 from retaguarda.audit.tables import AuditEntry
-from retaguarda.db import get_engine, transaction
+from retaguarda.db import transaction
 from retaguarda.portal.pages.audit import safe_cell
 from retaguarda.work.tables import TimeEntry
 from staffing.tables import PoolMembership
@@ -275,13 +275,12 @@ async def test_invoice_adjust_finalize_and_void_are_recorded(floor: Floor) -> No
 async def test_postgres_refuses_to_change_or_remove_an_entry(world: World) -> None:
     await _signed_in(world, "a_admin")
     entry = await _one(AuditAction.SIGNED_IN)
-    engine = get_engine()
-    for statement in (
-        f"UPDATE audit_entry SET actor_label = 'someone else' WHERE id = '{entry['id']}'",
-        f"DELETE FROM audit_entry WHERE id = '{entry['id']}'",
+    for attempt in (
+        AuditEntry.update({AuditEntry.actor_label: "someone else"}).where(AuditEntry.id == entry["id"]),
+        AuditEntry.delete().where(AuditEntry.id == entry["id"]),
     ):
         with pytest.raises(Exception, match="append-only"):
-            await engine.run_ddl(statement)
+            await attempt
     assert (await _one(AuditAction.SIGNED_IN))["actor_label"] == world.people["a_admin"].email
 
 

@@ -13,6 +13,7 @@ import os
 import re
 import socket
 import sys
+import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -70,6 +71,13 @@ async def browser() -> AsyncIterator[Browser]:
         launched = await playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
         yield launched
         await launched.close()
+
+
+def _shot(name: str) -> str:
+    """Where a journey leaves a screenshot of a page, for people to look at."""
+    path = Path(tempfile.gettempdir()) / "shots" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return str(path)
 
 
 # Messages Chromium logs when the Content-Security-Policy refuses something, by page.
@@ -280,6 +288,5 @@ async def test_admins_read_the_audit_log_from_the_menu(
     await expect(by(who).filter(has_text=signed_in)).to_have_count(1)
     # A client admin never sees another company's entries; the provider's admin sees every company's.
     await expect(by(other)).to_have_count(1 if who == "admin" else 0)
-    Path("/tmp/shots/audit").mkdir(parents=True, exist_ok=True)
-    await page.screenshot(path=f"/tmp/shots/audit/{who}-{locale}-{viewport['width']}.png", full_page=True)
+    await page.screenshot(path=_shot(f"audit/{who}-{locale}-{viewport['width']}.png"), full_page=True)
     assert not CSP_VIOLATIONS[page]
