@@ -14,7 +14,7 @@ from litestar.response import Redirect, Template
 
 from retaguarda.auth import authenticated, requires_role
 from retaguarda.controller_kit import CONTEXT, Ctx
-from retaguarda.errors import FieldError, InvalidInput
+from retaguarda.errors import FieldError, Forbidden, InvalidInput
 from retaguarda.portal.fields import shown_values
 from retaguarda.portal.forms import read_form, reading, refusal, see_other, text, within
 from retaguarda.portal.labels import SIDE_LABELS
@@ -42,7 +42,12 @@ class WorkPages(Controller):
 
     @get("/", operation_id="portalWork")
     async def screen(self, request: Request[Any, Any, Any], ctx: Ctx) -> Template:
-        return await _work_page(request, ctx, {}, "")
+        try:
+            return await _work_page(request, ctx, {}, "")
+        except Forbidden:
+            # The menu offers "My work" to every supervisor; one without an operator record is told why
+            # there is nothing here rather than refused.
+            return page(request, "work/not_operator.html")
 
     @post("/next", operation_id="portalClaimNext", status_code=303)
     async def claim_next(self, request: Request[Any, Any, Any]) -> Redirect:
