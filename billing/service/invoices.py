@@ -341,18 +341,23 @@ async def void_invoice(ctx: TenantContext, invoice_id: UUID, reason: str) -> Inv
 
 async def delete_adjustment(ctx: TenantContext, invoice_id: UUID, line_id: UUID) -> InvoiceDetail:
     row, client = await _draft_invoice(ctx, invoice_id)
-    await ctx.delete(InvoiceLine).where(
-        (InvoiceLine.invoice_id == invoice_id)
-        & (InvoiceLine.id == line_id)
-        & (InvoiceLine.kind == "adjustment")
+    removed = await (
+        ctx.delete(InvoiceLine)
+        .where(
+            (InvoiceLine.invoice_id == invoice_id)
+            & (InvoiceLine.id == line_id)
+            & (InvoiceLine.kind == "adjustment")
+        )
+        .returning(InvoiceLine.amount_minor)
     )
-    await audit.record(
-        ctx,
-        AuditAction.INVOICE_ADJUSTMENT_REMOVED,
-        tenant_id=client.id,
-        target=_invoice_target(invoice_id, row),
-        details={"lineId": str(line_id)},
-    )
+    if removed:
+        await audit.record(
+            ctx,
+            AuditAction.INVOICE_ADJUSTMENT_REMOVED,
+            tenant_id=client.id,
+            target=_invoice_target(invoice_id, row),
+            details={"lineId": str(line_id), "amountMinor": removed[0]["amount_minor"]},
+        )
     computed = await compute_period(
         ctx,
         client,
