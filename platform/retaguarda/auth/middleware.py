@@ -56,8 +56,8 @@ class PrincipalMiddleware(ASGIMiddleware):
 
 
 def client_address(request: Request[Any, Any, Any]) -> str:
-    """The connecting peer's address. Behind a reverse proxy this is the proxy's, unless the server is told
-    to trust its forwarded headers (uvicorn's --forwarded-allow-ips)."""
+    """The connecting peer's address. Behind a reverse proxy this is the proxy's, unless the server trusts
+    its forwarded headers (uvicorn's FORWARDED_ALLOW_IPS)."""
     return request.client.host if request.client else "unknown"
 
 
