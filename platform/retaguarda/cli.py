@@ -92,12 +92,27 @@ def worker() -> None:
 @click.option("--serve/--no-serve", "then_serve", default=True, help="Start the server after loading.")
 @click.option("--host", default=None, help="Defaults to HOST (127.0.0.1).")
 @click.option("--port", type=int, default=None, help="Defaults to PORT (8000).")
-def demo(then_serve: bool, host: str | None, port: int | None) -> None:
-    """Load the demo data (a provider, two clients, one user per role) and serve."""
+@click.option("--reset", is_flag=True, help="Delete every row of the database first, then load afresh.")
+@click.option(
+    "--size",
+    type=click.FloatRange(0.05, 20.0),
+    default=1.0,
+    show_default=True,
+    help="Scale of the history: tasks per day and operators employed.",
+)
+def demo(then_serve: bool, host: str | None, port: int | None, reset: bool, size: float) -> None:
+    """Load the demo (a provider, two clients with months of history and a season ahead) and serve."""
     from retaguarda.demo import DEMO_PASSWORD, load_demo
+    from retaguarda.demo.reset import empty_database
 
     migrate_database()
-    users = asyncio.run(load_demo())
+
+    async def load() -> list[tuple[str, str, str]]:
+        if reset:
+            await empty_database()
+        return await load_demo(size)
+
+    users = asyncio.run(load())
     settings = get_settings()
     click.echo(
         "\nRetaguarda demo is ready. Sign in at "
@@ -106,6 +121,7 @@ def demo(then_serve: bool, host: str | None, port: int | None) -> None:
     )
     for email, role, tenant in users:
         click.echo(f"  {email:<34} {role:<16} {tenant}")
+    click.echo("  (the other operators sign in as name.surname@retaguarda.demo with the same password)")
     click.echo("")
     sys.stdout.flush()
     if then_serve:

@@ -1,5 +1,5 @@
-"""Demo data: a provider, a Brazilian client (pt_BR, BRL, São Paulo) and a Spanish one (es, EUR, Madrid),
-and one user for each role. Loading twice changes nothing."""
+"""The demo's accounts: a provider, a Brazilian client (pt_BR, BRL, São Paulo) and a Spanish one (es, EUR,
+Madrid), and one user for each role. Loading twice changes nothing."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from retaguarda.app import load_job_modules
 from retaguarda.auth import Role, TenantKind
 from retaguarda.errors import Conflict
 from retaguarda.tenancy import system_context
-from retaguarda.work.service.demo import load_work_demo
 from staffing.service.demo import load_roster_demo
 from tenants.schemas import AssignmentCreate, MemberCreate, TenantCreate
 from tenants.service import directory
@@ -80,7 +79,8 @@ async def add_user(tenant_slug: str, email: str, display_name: str, role: str, p
             await directory.add_member(system_context(), tenant.id, member)
 
 
-async def load_demo() -> list[tuple[str, str, str]]:
+async def load_accounts() -> list[tuple[str, str, str]]:
+    """The tenants, the people of each role and the provider's roster; the accounts, to print."""
     load_job_modules()
     ctx = system_context()
     async with db.transaction():
@@ -101,6 +101,4 @@ async def load_demo() -> list[tuple[str, str, str]]:
     async with db.transaction():
         provider = await ensure_provider()
         await load_roster_demo(ctx, provider.id)
-        clients = await ctx.select(Tenant, Tenant.id).where(Tenant.slug.is_in([c.slug for c in CLIENTS]))
-        await load_work_demo(ctx, [row["id"] for row in clients])
     return [(email, role.value, slug) for email, _, slug, role in USERS]
