@@ -30,12 +30,13 @@ from retaguarda.work.sla.clocks import Terms, advance, pause_clocks, resume_cloc
 SWEEP_EVERY_S = 10
 HEARTBEAT_EVERY_S = 100
 PREFERRED_FOR = timedelta(minutes=15)
-# Arrivals per local hour of the day (relative): a back office's morning and early-afternoon peaks, a little
-# of the evening (API and e-mail intake), almost nothing at night.
+# Arrivals per local hour of the day (relative): a back office's morning and early-afternoon peaks, and the
+# early evening's e-mail and API intake; nothing at night (the clients' systems batch it for the morning).
 HOURLY_SHAPE = (
-    0.1, 0.1, 0.1, 0.1, 0.1, 0.2, 0.5, 1.5, 4, 8, 10, 9, 5, 6, 8, 8, 6, 4, 2, 1.2, 0.8, 0.5, 0.3, 0.2,
+    0, 0, 0, 0, 0, 0, 0, 1.5, 4, 8, 9, 8, 5, 6, 8, 8, 6, 4, 2, 1, 0, 0, 0, 0,
 )  # fmt: skip
-WEEKDAY_SHAPE = (1.15, 1.05, 1.0, 1.0, 0.9, 0.2, 0.06)
+WEEKDAY_SHAPE = (1.15, 1.05, 1.0, 1.0, 0.9, 0.15, 0.0)
+BUSY_TODAY = 1.6
 # Up to two hours' overtime at the end of a day when more than this many tasks an operator could take wait.
 OVERTIME = timedelta(hours=2)
 OVERTIME_BACKLOG = 25
@@ -157,6 +158,8 @@ def _arrivals(plan: ClientPlan, rng: random.Random, ids: Ids) -> list[SimTask]:
         level = plan.daily_tasks * WEEKDAY_SHAPE[day.weekday()] * (0.15 if holiday else 1.0)
         level *= 0.92 + 0.16 * (day - plan.first_day).days / span  # a client that grows
         level *= rng.lognormvariate(0, 0.1)
+        if day == local_now.date():
+            level *= BUSY_TODAY  # the demo opens on a busy day: a backlog and tasks at risk on the board
         for kind in plan.types:
             for _ in range(_poisson(rng, level * kind.weight / total_weight * kind.season(day))):
                 local = datetime.combine(

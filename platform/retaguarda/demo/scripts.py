@@ -195,12 +195,16 @@ PAO_QUENTE = ClientScript(
         OperatorScript(
             "eduardo.santos@retaguarda.demo", "Eduardo Santos", {"orders": 2, "support": 2, "finance": 2}, 8
         ),
+        OperatorScript("renata.cardoso@retaguarda.demo", "Renata Cardoso", {"orders": 3, "support": 3}, 8),
+        OperatorScript("felipe.araujo@retaguarda.demo", "Felipe Araújo", {"orders": 2, "finance": 3}, 8),
+        OperatorScript("aline.teixeira@retaguarda.demo", "Aline Teixeira", {"support": 3, "data": 2}, 8),
+        OperatorScript("rodrigo.moreira@retaguarda.demo", "Rodrigo Moreira", {"orders": 3, "fiscal": 2}, 8),
     ),
     season=SeasonScript(
         name="Black Friday",
         starts_in=6,
         days=5,
-        uplift_percent=90,
+        uplift_percent=60,
         queue=None,
         plan_name="Reforço temporário — Black Friday",
     ),
@@ -337,6 +341,8 @@ IBERICA = ClientScript(
         ),
         OperatorScript("marta.serrano@retaguarda.demo", "Marta Serrano", {"fiscal": 3, "finance": 2}, 8),
         OperatorScript("ivan.molina@retaguarda.demo", "Iván Molina", {"fiscal": 2, "finance": 3}, 8),
+        OperatorScript("rocio.vega@retaguarda.demo", "Rocío Vega", {"fiscal": 3, "orders": 2}, 8),
+        OperatorScript("andres.campos@retaguarda.demo", "Andrés Campos", {"finance": 3, "support": 2}, 8),
     ),
     season=SeasonScript(
         name="IVA trimestral (modelo 303)",
