@@ -16,6 +16,7 @@ from litestar import Litestar
 from billing.tables import Invoice
 from retaguarda.demo import DEMO_PASSWORD, load_demo
 from retaguarda.demo.scripts import CLIENT_SCRIPTS
+from retaguarda.kernel.tables import OutboxJob
 from retaguarda.tenancy import system_context
 from retaguarda.work.tables import Queue, Task, TaskEvent, TimeEntry
 from staffing.planning.service import requirements, whatif
@@ -39,7 +40,12 @@ ROLE_ACCOUNTS = (
 
 
 async def _counts() -> dict[str, int]:
-    return {table.__name__: await table.count() for table in all_tables()}  # scope: the whole test database
+    """Rows per table, but the outbox's: the test app's job runner empties it as it goes."""
+    return {
+        table.__name__: await table.count()  # scope: the whole test database
+        for table in all_tables()
+        if table is not OutboxJob
+    }
 
 
 async def _tenant_ids() -> dict[str, Any]:
@@ -96,9 +102,7 @@ async def test_the_season_opens_on_a_shortfall_that_the_draft_plan_closes(app: L
         short_before = sum(-cell.gap for cell in grid.intervals if cell.gap < 0)
         effect = await whatif.what_if(ctx, plan["id"], 60)
         after = next(p for p in effect.pools if p.pool_id == plan["pool_id"])
-        short_after = sum(
-            max(cell.required - cell.scheduled_after, 0.0) for cell in after.intervals
-        )
+        short_after = sum(max(cell.required - cell.scheduled_after, 0.0) for cell in after.intervals)
         assert short_before > 10, plan["name"]  # a visible shortfall in operator-hours
         assert short_after < short_before * 0.4, (plan["name"], short_before, short_after)
 
@@ -134,7 +138,7 @@ async def test_every_menu_page_of_every_role_renders_with_data(app: Litestar) ->
     assert "Pedido" in seen["dono@paoquente.demo /tasks"]
     assert "Pedido" in seen["directora@iberica.demo /tasks"]
     assert "IBERICA-" in seen["directora@iberica.demo /billing"]
-    assert "PAO-QUENTE-" in seen["gestor@retaguarda.demo /billing"]
+    assert "PAO-QUENTE-" in seen["dono@paoquente.demo /billing"]
     assert "Pedidos e atendimento" in seen["supervisora@retaguarda.demo /board"]
     assert 'class="short"' in seen["gestor@retaguarda.demo /staffing"]
     assert "Black Friday" in seen["gestor@retaguarda.demo /staffing"]
@@ -157,7 +161,9 @@ async def test_last_months_sla_report_covers_both_clients(app: Litestar) -> None
         rows = {row["label"]: row for row in report.json()["rows"]}
     finally:
         await admin.aclose()
-    names = {row["name"] for row in await Tenant.select(Tenant.name).where(Tenant.kind == "client")}  # scope: test
+    names = {
+        row["name"] for row in await Tenant.select(Tenant.name).where(Tenant.kind == "client")
+    }  # scope: test
     assert names <= set(rows)
     for name in names:
         row = rows[name]
