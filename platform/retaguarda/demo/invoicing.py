@@ -9,7 +9,7 @@ from uuid import UUID
 
 from billing.schemas import InvoiceRun
 from billing.service import invoices
-from billing.service.common import next_month
+from billing.service.clients import next_month
 from billing.tables import Invoice
 from retaguarda import db
 from retaguarda.demo.model import DemoClient, as_provider

@@ -23,7 +23,7 @@ from retaguarda.settings import get_settings
 from retaguarda.tenancy import TenantContext, system_context
 from retaguarda.work.fields import validate_payload
 from retaguarda.work.schemas import TaskTypeRead
-from retaguarda.work.sla.terms import current_version_id, load_terms
+from retaguarda.work.sla.service.terms import current_version_id, load_terms
 from retaguarda.work.tables import Task
 from staffing.tables import Pool
 from tenants.tables import AccountAssignment, Membership, Tenant, User

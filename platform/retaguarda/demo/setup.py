@@ -24,9 +24,10 @@ from retaguarda.errors import Conflict
 from retaguarda.tenancy import TenantContext
 from retaguarda.work.schemas import QueueCreate, TaskTypeFromTemplate, TaskTypeRead, TaskTypeUpdate
 from retaguarda.work.service import catalog
-from retaguarda.work.sla import policies
 from retaguarda.work.sla.schemas import PriorityTarget, SlaPolicyCreate
-from retaguarda.work.tables import SlaPolicy, TaskType
+from retaguarda.work.sla.service import policies
+from retaguarda.work.sla.tables import SlaPolicy
+from retaguarda.work.tables import TaskType
 from retaguarda.work.templates import TEMPLATES
 from staffing.schemas import MembershipCreate, OperatorCreate, OperatorSkillLevel, ShiftCreate
 from staffing.service import memberships, operators, shifts
