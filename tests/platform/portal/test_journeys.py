@@ -145,3 +145,104 @@ async def _whole_document_shows(page: Page, locale: str) -> None:
     assert box is not None and row is not None
     assert row["y"] + row["height"] <= box["y"] + box["height"], (row, box)
     assert box["y"] + box["height"] - (row["y"] + row["height"]) < 120, (row, box)
+
+
+# ---- client member: a task submitted from the dashboard, then found in the task list ---------------------
+
+
+@pytest.mark.parametrize(("width", "locale"), [("laptop", "pt_BR"), ("phone", "es")])
+async def test_client_member_submits_a_task_and_finds_it(
+    floor: Floor, server: str, browser: Browser, width: str, locale: str
+) -> None:
+    page = await _start(browser, server, floor, "a_member", locale, width)
+    await page.locator("main").get_by_role("link", name=_t(locale, "New task"), exact=True).click()
+    await page.locator("#f_supplier").fill("Padaria Central")
+    await page.locator("#f_amount").fill("1.234,56" if locale == "pt_BR" else "1234,56")
+    await page.get_by_role("button", name=_t(locale, "Submit task")).click()
+    await expect(page.get_by_role("status")).to_contain_text(_t(locale, "Your task was submitted."))
+    await shot(page, f"task-{locale}")
+    await open_from_menu(page, _t(locale, "Tasks"))
+    await page.locator("main").get_by_role("link", name=re.compile("Padaria Central")).first.click()
+    await expect(page.locator("main h1")).to_contain_text("Padaria Central")
+    _no_csp_violations(page)
+
+
+# ---- client admin: a colleague added, an API key created, the consumption read ---------------------------
+
+
+@pytest.mark.parametrize(("width", "locale"), [("laptop", "es"), ("phone", "pt_BR")])
+async def test_client_admin_adds_a_colleague_and_a_key(
+    floor: Floor, server: str, browser: Browser, width: str, locale: str
+) -> None:
+    page = await _start(browser, server, floor, "a_admin", locale, width)
+    await open_from_menu(page, _t(locale, "Users"))
+    await page.get_by_label(_t(locale, "Email")).fill("nova@example.test")
+    await page.locator("#display_name").fill("Nova Pessoa")
+    await page.get_by_label(_t(locale, "Initial password")).fill("uma senha longa o bastante")
+    await page.get_by_role("button", name=_t(locale, "Add user")).click()
+    await expect(page.locator("main table")).to_contain_text("Nova Pessoa")
+    await shot(page, f"users-{locale}")
+    await open_from_menu(page, _t(locale, "API keys"))
+    await page.locator("#name").fill("ERP")
+    await page.get_by_role("button", name=_t(locale, "Create key")).click()
+    await expect(page.locator(".secret code")).to_be_visible()
+    await open_from_menu(page, _t(locale, "Billing"))
+    await expect(page.locator("main h1")).to_have_text(_t(locale, "Billing"))
+    _no_csp_violations(page)
+
+
+# ---- operator: from the dashboard to the work screen, a task taken and completed -------------------------
+
+
+@pytest.mark.parametrize(("width", "locale"), [("laptop", "en"), ("phone", "pt_BR")])
+async def test_operator_takes_and_completes_the_next_task(
+    floor: Floor, server: str, browser: Browser, width: str, locale: str
+) -> None:
+    await floor.submit(await floor.world.sign_in("a_member"))
+    page = await _start(browser, server, floor, "operator", locale, width)
+    await page.get_by_role("link", name=_t(locale, "Go to my work")).click()
+    await page.get_by_role("button", name=_t(locale, "Next task")).click()
+    await expect(page.locator("#task-title")).to_be_visible()
+    await expect(page.locator("[data-countdown]")).to_have_text(re.compile(r"^[12]:\d\d$"))
+    await shot(page, f"work-{locale}")
+    await page.get_by_role("button", name=_t(locale, "Complete"), exact=True).click()
+    await expect(page.get_by_role("status")).to_be_visible()
+    _no_csp_violations(page)
+
+
+# ---- supervisor: the queue board, then a task found for a time correction ---------------------------------
+
+
+@pytest.mark.parametrize(("width", "locale"), [("laptop", "pt_BR"), ("phone", "es")])
+async def test_supervisor_watches_the_board_and_finds_a_task_to_correct(
+    floor: Floor, server: str, browser: Browser, width: str, locale: str
+) -> None:
+    await floor.submit(await floor.world.sign_in("a_member"), title="Conferir boletos")
+    page = await _start(browser, server, floor, "supervisor", locale, width)
+    await page.get_by_role("link", name=_t(locale, "Open the queue board")).click()
+    await expect(page.locator("main h1")).to_have_text(_exactly(locale, "Queue board"))
+    await shot(page, f"board-{locale}")
+    await open_from_menu(page, _t(locale, "Time corrections"))
+    await page.get_by_label(_t(locale, "Find a task")).fill("boletos")
+    await page.get_by_role("button", name=_t(locale, "Search")).click()
+    await expect(page.locator("main")).to_contain_text("Conferir boletos")
+    _no_csp_violations(page)
+
+
+# ---- admin: clients, task types, SLA policies ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("width", "locale"), [("laptop", "en"), ("phone", "es")])
+async def test_admin_reads_clients_catalog_and_policies(
+    floor: Floor, server: str, browser: Browser, width: str, locale: str
+) -> None:
+    page = await _start(browser, server, floor, "admin", locale, width)
+    await open_from_menu(page, _t(locale, "Clients and users"))
+    await page.locator("main").get_by_role("link", name="Cliente B S.L.").click()
+    await expect(page.locator("main h1")).to_contain_text("Cliente B S.L.")
+    await open_from_menu(page, _t(locale, "Task types and queues"))
+    await expect(page.locator("main h1")).to_be_visible()
+    await open_from_menu(page, _t(locale, "SLA policies"))
+    await expect(page.locator("main h1")).to_have_text(_t(locale, "SLA policies"))
+    await shot(page, f"policies-{locale}")
+    _no_csp_violations(page)
