@@ -229,7 +229,7 @@ async def test_supervisor_watches_the_board_and_finds_a_task_to_correct(
     _no_csp_violations(page)
 
 
-# ---- admin: clients, task types, SLA policies ----------------------------------------------------------------
+# ---- admin: clients, task types, SLA policies ------------------------------------------------------------
 
 
 @pytest.mark.parametrize(("width", "locale"), [("laptop", "en"), ("phone", "es")])
