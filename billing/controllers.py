@@ -30,7 +30,7 @@ from billing.service.stripe_events import receive_event
 from retaguarda.auth import Role, Scope, authenticated, requires_role, requires_scope
 from retaguarda.controller_kit import CONTEXT, READ_ERRORS, WRITE_ERRORS, Ctx, Cursor, Limit
 from retaguarda.db import transaction
-from retaguarda.errors import problem_responses
+from retaguarda.problems import problem_responses
 
 TenantFilter = Annotated[UUID | None, QueryParameter(name="tenantId", description="Only this client's.")]
 # The provider's admins and the client's account managers run billing; a client's admin reads its own.

@@ -4,7 +4,6 @@ and writing its lines."""
 from __future__ import annotations
 
 import json
-import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -21,12 +20,11 @@ from billing.service.collect import collect_items, collect_time
 from billing.service.contracts import ContractVersions, contract_versions
 from billing.tables import Invoice, InvoiceLine
 from billing.terms import ContractTerms
+from retaguarda.db import bulk_insert
 from retaguarda.errors import Conflict
 from retaguarda.tenancy import TenantContext, system_context
-from retaguarda.work.service.bulk import bulk_insert
+from retaguarda.work.sla.service.reports import resolution_attainment as sla_attainment
 from retaguarda.work.tables import TaskType
-
-log = logging.getLogger("billing.invoice_lines")
 
 
 class NoContract(Conflict):
@@ -74,14 +72,7 @@ async def find_prior_since(ctx: TenantContext, client: Client, period_start: dat
 async def resolution_attainment(client: Client, start: datetime, end: datetime) -> Decimal | None:
     """SLA attainment of the client's tasks resolved in ``[start, end)``, from the work layer's SLA reports.
     Measured in a context fenced to this one client, whoever runs the invoice."""
-    try:
-        from retaguarda.work.sla.service.reports import (  # type: ignore[import-not-found, unused-ignore]
-            resolution_attainment as measure,
-        )
-    except ImportError:
-        log.warning("retaguarda.work.sla.service.reports is not available: invoices carry no SLA credit")
-        return None
-    value = await measure(system_context(client.id), start, end)
+    value = await sla_attainment(system_context(client.id), start, end)
     return None if value is None else Decimal(value)
 
 

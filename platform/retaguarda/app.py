@@ -24,12 +24,13 @@ import retaguarda
 from billing.controllers import ROUTES as BILLING_ROUTES
 from retaguarda import db
 from retaguarda.auth import PrincipalMiddleware
-from retaguarda.errors import ServiceUnavailable, problem_responses
+from retaguarda.errors import ServiceUnavailable
 from retaguarda.jobs import InProcessRunner
 from retaguarda.portal.errors import page_or_problem_handlers
 from retaguarda.portal.headers import security_headers
 from retaguarda.portal.rendering import STATIC_DIR, TEMPLATES_DIR
 from retaguarda.portal.routes import portal_router
+from retaguarda.problems import problem_responses
 from retaguarda.settings import Settings, get_settings
 from retaguarda.work.controllers import ROUTES as WORK_ROUTES
 from retaguarda.work.documents.controllers import ROUTES as DOCUMENT_ROUTES

@@ -7,7 +7,7 @@ from typing import Annotated
 from litestar.di import NamedDependency, Provide
 from litestar.params import QueryParameter
 
-from retaguarda.errors import problem_responses
+from retaguarda.problems import problem_responses
 from retaguarda.tenancy import TenantContext, provide_statement_context, provide_tenant_context
 
 # A controller's `dependencies`: each handler's one unit of work, as `ctx: Ctx`.

@@ -1,5 +1,7 @@
-"""The code keeps the shape ARCHITECTURE.md gives it: layers import downwards only, and every query of a
-tenant-owned table goes through the scoping helper (or says, on that line, why it need not)."""
+"""The code keeps the shape the project's ARCHITECTURE.md (at the repository root) gives it: layers import
+downwards only, the pure cores import no database, web or job module, ``work.sla`` never imports the task
+loop's service, and every query of a tenant-owned table goes through the scoping helper (or says, on that
+line, why it need not)."""
 
 from __future__ import annotations
 
@@ -114,6 +116,127 @@ def test_the_layer_check_would_catch_an_upward_import(tmp_path: Path) -> None:
     bad = tmp_path / "bad.py"
     bad.write_text("from retaguarda.app import create_app\n")
     assert _imports(bad) == ["retaguarda.app"]
+
+
+# ---- pure cores ----------------------------------------------------------------------------------------
+
+# Plain functions on plain values: each core, and every first-party module it loads, imports no database, web
+# or job module, so the rule it computes can be read and tested on its own.
+PURE_CORES = ["retaguarda.calendars", "staffing.erlang", "billing.rating", "retaguarda.work.sla.clocks"]
+IMPURE_LIBRARIES = {
+    "piccolo",
+    "asyncpg",
+    "aiosqlite",
+    "sqlite3",
+    "litestar",
+    "arq",
+    "redis",
+    "httpx",
+    "stripe",
+    "jinja2",
+    "uvicorn",
+}
+IMPURE_MODULES = [
+    "retaguarda.db",
+    "retaguarda.tenancy",
+    "retaguarda.jobs",
+    "retaguarda.kernel",
+    "retaguarda.problems",
+    "retaguarda.controller_kit",
+    "retaguarda.auth",
+    "retaguarda.idempotency",
+    "retaguarda.mail",
+    "retaguarda.app",
+    "retaguarda.portal",
+]
+IMPURE_FILES = {"tables", "service", "controllers", "jobs", "piccolo_app"}
+FIRST_PARTY = {"retaguarda", "tenants", "staffing", "billing"}
+
+
+def _modules() -> dict[str, Path]:
+    return {_module_name(path): path for path in _source_files()}
+
+
+def _loaded_by(module: str, modules: dict[str, Path]) -> list[str]:
+    """What importing ``module`` imports: each import, and the first-party parents it loads on the way."""
+    found: list[str] = []
+    for imported in _imports(modules[module]):
+        parts = imported.split(".")
+        found.extend(".".join(parts[:n]) for n in range(1, len(parts)))
+        found.append(imported)
+    return found
+
+
+def _impurities(core: str, modules: dict[str, Path]) -> list[str]:
+    todo = [m for m in modules if m == core or m.startswith(core + ".")]
+    seen: set[str] = set()
+    found = []
+    while todo:
+        module = todo.pop()
+        if module in seen:
+            continue
+        seen.add(module)
+        for imported in _loaded_by(module, modules):
+            first_party = imported in modules
+            if first_party:
+                todo.append(imported)
+            impure = (
+                imported.split(".")[0] in IMPURE_LIBRARIES
+                or any(imported == bad or imported.startswith(bad + ".") for bad in IMPURE_MODULES)
+                or (
+                    imported.split(".")[0] in FIRST_PARTY
+                    and bool(IMPURE_FILES & set(imported.split(".")[1:]))
+                )
+            )
+            if impure:
+                found.append(f"{core}: {module} imports {imported}")
+    return found
+
+
+def test_pure_cores_import_no_database_web_or_job_module() -> None:
+    modules = _modules()
+    for core in PURE_CORES:
+        assert any(m == core or m.startswith(core + ".") for m in modules), (
+            f"{core} is gone: update PURE_CORES"
+        )
+    violations = [line for core in PURE_CORES for line in _impurities(core, modules)]
+    assert not violations, "\n".join(violations)
+
+
+def test_the_purity_check_would_catch_a_core_reaching_the_database(tmp_path: Path) -> None:
+    core, helper, orm = tmp_path / "core.py", tmp_path / "helper.py", tmp_path / "orm.py"
+    core.write_text("from retaguarda.calendars import Calendar\nimport helper\n")
+    helper.write_text("import math\n")
+    orm.write_text("from piccolo.table import Table\n")
+    modules = {"core": core, "helper": helper, "retaguarda.calendars": _modules()["retaguarda.calendars"]}
+    assert _impurities("core", modules) == []
+    helper.write_text("from retaguarda.work.tables import Task\n")  # through a helper, one step removed
+    assert _impurities("core", modules) == ["core: helper imports retaguarda.work.tables"]
+    helper.write_text("import orm\n")
+    modules["orm"] = orm
+    assert sorted(_impurities("core", modules)) == [
+        "core: orm imports piccolo",
+        "core: orm imports piccolo.table",
+    ]
+
+
+# Sibling packages of one layer where only one may import the other.
+ONE_WAY = [("retaguarda.work.service", "retaguarda.work.sla")]
+
+
+def test_the_task_loop_and_sla_import_each_other_one_way_only() -> None:
+    for left, right in ONE_WAY:
+        edges: dict[tuple[str, str], list[str]] = {(left, right): [], (right, left): []}
+        for module, path in _modules().items():
+            for source, target in ((left, right), (right, left)):
+                if module == source or module.startswith(source + "."):
+                    edges[(source, target)] += [
+                        f"{module} imports {imported}"
+                        for imported in _imports(path)
+                        if imported == target or imported.startswith(target + ".")
+                    ]
+        backwards = edges[(right, left)]
+        assert not backwards, f"{right} must not import {left}:\n" + "\n".join(backwards)
 
 
 # ---- tenant scoping ------------------------------------------------------------------------------------

@@ -14,9 +14,10 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.response import Redirect
 
-from retaguarda.errors import DomainError, NotAuthenticated, exception_handlers
+from retaguarda.errors import DomainError, NotAuthenticated
 from retaguarda.i18n import N_, gettext_for
 from retaguarda.portal.rendering import page, viewer_locale
+from retaguarda.problems import exception_handlers
 
 log = logging.getLogger("retaguarda.portal")
 

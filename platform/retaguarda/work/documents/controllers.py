@@ -13,7 +13,8 @@ from litestar.response import Redirect, Stream
 
 from retaguarda.auth import Scope, authenticated, current_principal, requires_scope
 from retaguarda.controller_kit import CONTEXT, READ_ERRORS, WRITE_ERRORS, Ctx
-from retaguarda.errors import FieldError, InvalidInput, problem_responses
+from retaguarda.errors import FieldError, InvalidInput
+from retaguarda.problems import problem_responses
 from retaguarda.storage import get_storage
 from retaguarda.tenancy import unit_of_work
 from retaguarda.work.documents import service

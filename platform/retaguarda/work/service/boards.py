@@ -13,8 +13,8 @@ from piccolo.query.functions.aggregate import Count
 
 from retaguarda.clock import now
 from retaguarda.tenancy import TenantContext
+from retaguarda.work.reach import OPERATOR_REACH_SQL, operator_reach
 from retaguarda.work.schemas import TaskStatus
-from retaguarda.work.service.task_reads import OPERATOR_REACH_SQL, operator_reach
 from retaguarda.work.tables import QueuePool, Task, TaskEvent, TimeEntry
 
 OPEN_STATUSES = (TaskStatus.QUEUED.value, TaskStatus.CLAIMED.value, TaskStatus.WAITING_ON_CLIENT.value)

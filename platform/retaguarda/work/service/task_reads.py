@@ -7,10 +7,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import msgspec
-from piccolo.columns.combination import WhereRaw
-from piccolo.custom_types import Combinable
 
-from retaguarda.auth import Role
 from retaguarda.clock import now
 from retaguarda.db import is_postgres, json_value
 from retaguarda.errors import Conflict, NotFound
@@ -18,6 +15,7 @@ from retaguarda.tenancy import TenantContext
 from retaguarda.wire import MAX_PAGE_SIZE, decode_cursor, encode_cursor
 from retaguarda.work.documents.schemas import file_read
 from retaguarda.work.documents.tables import TaskFile
+from retaguarda.work.reach import operator_reach
 from retaguarda.work.schemas import CommentRead, TaskDetail, TaskEventRead, TaskRead, TaskStatus
 from retaguarda.work.service.search import search_condition
 from retaguarda.work.service.task_events import record_event
@@ -26,18 +24,6 @@ from retaguarda.work.tables import Task, TaskComment, TaskEvent
 
 # After a client answers, the task waits this long for the operator who asked before anyone may take it.
 PREFERRED_FOR_S = 15 * 60
-
-
-# An operator reaches the tasks of queues its pools serve now, and the tasks it holds. One condition with
-# subqueries, so a list or a detail costs no extra round trips (it was three lookups per request).
-OPERATOR_REACH_SQL = """(
-    task.queue_id IN (
-        SELECT qp.queue_id FROM queue_pool qp
-        JOIN pool_membership pm ON pm.pool_id = qp.pool_id
-        JOIN operator o ON o.id = pm.operator_id
-        WHERE o.user_id = {} AND pm.valid_from <= {} AND (pm.valid_until IS NULL OR pm.valid_until > {}))
-    OR task.assignee_id IN (SELECT o2.id FROM operator o2 WHERE o2.user_id = {})
-)"""
 
 
 def task_read(row: dict[str, Any]) -> TaskRead:
@@ -59,16 +45,6 @@ def task_read(row: dict[str, Any]) -> TaskRead:
         updated_at=row["updated_at"],
         completed_at=row["completed_at"],
     )
-
-
-def operator_reach(ctx: TenantContext) -> Combinable | None:
-    """For an operator, the condition fencing tasks to its reach (nothing when it has no operator record);
-    None for everyone else."""
-    principal = ctx.principal
-    if principal.role is not Role.OPERATOR or principal.user_id is None:
-        return None
-    at = now()
-    return WhereRaw(OPERATOR_REACH_SQL, principal.user_id, at, at, principal.user_id)
 
 
 async def list_tasks(

@@ -17,7 +17,7 @@ import msgspec
 from piccolo.query.functions.aggregate import Max
 
 from retaguarda.clock import now
-from retaguarda.db import is_postgres, is_unique_violation, transaction
+from retaguarda.db import bulk_insert, is_postgres, is_unique_violation, transaction
 from retaguarda.errors import FieldError, InvalidInput, NotFound
 from retaguarda.jobs import enqueue
 from retaguarda.tenancy import TenantContext, system_context
@@ -26,7 +26,6 @@ from retaguarda.work.imports.service.reports import FILE_ROW
 from retaguarda.work.imports.service.upload import HEADER_ROW, CsvLayout, is_blank, open_csv
 from retaguarda.work.imports.tables import CsvImport, CsvImportRow
 from retaguarda.work.schemas import TaskCreate, TaskTypeRead
-from retaguarda.work.service.bulk import bulk_insert
 from retaguarda.work.service.catalog import get_task_type
 from retaguarda.work.service.intake import NewTask, prepare_task
 from retaguarda.work.tables import Queue, Task, TaskEvent

@@ -25,8 +25,8 @@ from piccolo.query.functions.aggregate import Count
 
 from retaguarda.clock import now
 from retaguarda.tenancy import TenantContext
+from retaguarda.work.reach import operator_reach
 from retaguarda.work.schemas import SlaClockRead, TaskSla
-from retaguarda.work.service.task_reads import operator_reach
 from retaguarda.work.sla.service.task_clocks import task_slas
 from retaguarda.work.tables import Notification, Task
 

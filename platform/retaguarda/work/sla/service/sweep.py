@@ -18,9 +18,8 @@ from uuid import UUID, uuid4
 import msgspec
 
 from retaguarda.clock import now as utc_now
-from retaguarda.db import is_postgres, pg_fetch
+from retaguarda.db import bulk_insert, is_postgres, pg_fetch
 from retaguarda.jobs import enqueue, wake_runner_after_commit
-from retaguarda.work.service.bulk import bulk_insert
 from retaguarda.work.sla.clocks import Advance, advance
 from retaguarda.work.tables import Task, TaskEvent
 
