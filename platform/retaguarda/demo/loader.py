@@ -118,7 +118,7 @@ async def _client_users(tenant_id: UUID) -> list[UUID]:
 
 
 async def _recipients(tenant_id: UUID) -> list[UUID]:
-    """Who the SLA notices of this client reach (as ``work.sla.notify`` chooses them)."""
+    """Who the SLA notices of this client reach (as ``work.sla.service.alerting`` chooses them)."""
     managers = await AccountAssignment.select(AccountAssignment.manager_id).where(  # scope: the demo's client
         AccountAssignment.tenant_id == tenant_id
     )

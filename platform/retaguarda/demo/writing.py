@@ -10,9 +10,9 @@ from uuid import UUID, uuid5
 
 import msgspec
 
+from retaguarda.db import bulk_insert
 from retaguarda.demo.history import History
 from retaguarda.tenancy import TenantContext
-from retaguarda.work.service.bulk import bulk_insert
 from retaguarda.work.tables import Notification, Task, TaskComment, TaskEvent, TimeEntry
 
 TASK_COLUMNS = tuple(column for column in Task._meta.columns)
