@@ -80,6 +80,16 @@ async def create_api_key(ctx: TenantContext, data: ApiKeyCreate) -> ApiKeyCreate
     return ApiKeyCreated(**{f: getattr(read, f) for f in read.__struct_fields__}, key=secret)
 
 
+async def key_names(ctx: TenantContext, key_ids: set[UUID]) -> dict[UUID, str]:
+    """How people know these keys: name and public prefix, revoked ones included."""
+    if not key_ids:
+        return {}
+    rows = await ctx.select(ApiKey, ApiKey.id, ApiKey.name, ApiKey.prefix).where(
+        ApiKey.id.is_in(list(key_ids))
+    )
+    return {row["id"]: f"{row['name']} ({row['prefix']})" for row in rows}
+
+
 async def revoke_api_key(ctx: TenantContext, key_id: UUID) -> ApiKeyRead:
     key = await ctx.get(ApiKey, key_id)
     if key.revoked_at is None:

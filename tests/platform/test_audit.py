@@ -152,6 +152,11 @@ async def test_api_keys_created_and_revoked_and_what_a_key_does_are_recorded(wor
     by_key = await _one(AuditAction.TENANT_SETTINGS_CHANGED)
     assert by_key["actor_kind"] == "api_key" and str(by_key["actor_api_key_id"]) == key["id"]
     assert by_key["ip"] == "198.51.100.20"
+    # The log names the key as people know it.
+    page = (await a_admin.get("/audit", params={"action": "tenant.settings_changed"})).text
+    assert f"erp ({key['prefix']})" in page
+    exported = (await a_admin.get("/audit/export.csv", params={"action": "tenant.settings_changed"})).text
+    assert f"erp ({key['prefix']})" in exported
 
     assert (await a_admin.delete(f"/api/v1/api-keys/{key['id']}")).status_code == 200
     assert (await a_admin.delete(f"/api/v1/api-keys/{key['id']}")).status_code == 200  # again: no new entry

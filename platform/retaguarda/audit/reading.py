@@ -44,6 +44,7 @@ class AuditRow:
     actor_kind: ActorKind
     actor_label: str
     actor_user_id: UUID | None
+    actor_api_key_id: UUID | None
     ip: str
     user_agent: str
     action: str
@@ -68,6 +69,7 @@ def _row(row: dict[str, Any]) -> AuditRow:
         actor_kind=ActorKind(row["actor_kind"]),
         actor_label=row["actor_label"],
         actor_user_id=row["actor_user_id"],
+        actor_api_key_id=row["actor_api_key_id"],
         ip=row["ip"],
         user_agent=row["user_agent"],
         action=row["action"],

@@ -26,6 +26,7 @@ from retaguarda.portal.navigation import AUDIT_READERS
 from retaguarda.portal.rendering import page, viewer_locale, viewer_timezone
 from retaguarda.tenancy import TenantContext
 from tenants.schemas import TenantRead
+from tenants.service.api_keys import key_names
 from tenants.service.directory import get_tenant, list_tenants
 
 PAGE_SIZE = 50
@@ -131,6 +132,7 @@ class AuditPages(Controller):
             entries, next_cursor = await list_entries(
                 ctx, query.filters, cursor=request.query_params.get("cursor") or None, limit=PAGE_SIZE
             )
+        keys = await _key_names(ctx, entries)
         return page(
             request,
             "audit/log.html",
@@ -147,6 +149,7 @@ class AuditPages(Controller):
             actor_label=_labeller(request, ACTOR_LABELS),
             target_label=_labeller(request, TARGET_LABELS),
             details_text=details_text,
+            who=lambda entry: keys.get(entry.actor_api_key_id) or entry.actor_label,
         )
 
     @get("/export.csv", operation_id="portalAuditLogCsv")
@@ -156,7 +159,8 @@ class AuditPages(Controller):
         if query.errors:
             raise InvalidInput(errors=[FieldError(k, "invalid", v) for k, v in query.errors.items()])
         rows = [row async for batch in every_entry(ctx, query.filters) for row in batch]
-        body = _csv(rows, viewer_locale(request), viewer_timezone(request), {t.id: t.name for t in tenants})
+        names = Names({t.id: t.name for t in tenants}, await _key_names(ctx, rows))
+        body = _csv(rows, viewer_locale(request), viewer_timezone(request), names)
         return Response(
             body,
             media_type="text/csv",  # Litestar adds "; charset=utf-8" to a text type
@@ -169,7 +173,21 @@ def _labeller(request: Request[Any, Any, Any], table: dict[Any, str]) -> Any:
     return lambda key: translate(table[key]) if key in table else str(key)
 
 
-def _csv(rows: list[AuditRow], locale: str, timezone: str, tenant_names: dict[UUID, str]) -> str:
+async def _key_names(ctx: TenantContext, rows: list[AuditRow]) -> dict[UUID, str]:
+    """The API keys that acted, by name: an entry keeps only the key's id."""
+    return await key_names(ctx, {row.actor_api_key_id for row in rows if row.actor_api_key_id})
+
+
+@dataclass(frozen=True, slots=True)
+class Names:
+    tenants: dict[UUID, str]
+    api_keys: dict[UUID, str]
+
+    def actor(self, row: AuditRow) -> str:
+        return (self.api_keys.get(row.actor_api_key_id) if row.actor_api_key_id else None) or row.actor_label
+
+
+def _csv(rows: list[AuditRow], locale: str, timezone: str, names: Names) -> str:
     """The entries for a spreadsheet: translated headers and labels, times in the viewer's zone, ``;`` as
     the separator where the decimal mark is a comma, and no cell a spreadsheet would run as a formula."""
     _ = gettext_for(locale)
@@ -187,8 +205,8 @@ def _csv(rows: list[AuditRow], locale: str, timezone: str, tenant_names: dict[UU
                 _(ACTION_LABELS[action]) if action else row.action,
                 row.action,
                 _(ACTOR_LABELS[row.actor_kind]),
-                row.actor_label,
-                tenant_names.get(row.tenant_id, str(row.tenant_id or "")) if row.tenant_id else "",
+                names.actor(row),
+                names.tenants.get(row.tenant_id, str(row.tenant_id)) if row.tenant_id else "",
                 _(TARGET_LABELS[row.target_type]) if row.target_type in TARGET_LABELS else row.target_type,
                 row.target_label,
                 row.target_id,
