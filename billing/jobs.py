@@ -7,14 +7,17 @@ from datetime import date, timedelta
 from uuid import UUID
 
 from billing.service.clients import load_client, next_month
+from billing.service.file_retention import file_retention_by_client
 from billing.service.invoice_lines import NoContract
 from billing.service.invoices import draft_for_period
 from billing.service.stripe_events import apply_event
 from billing.service.stripe_sync import push_invoice, void_in_stripe
 from billing.tables import Contract, Invoice
+from retaguarda import clock
 from retaguarda.db import transaction
 from retaguarda.jobs import enqueue, every, job
 from retaguarda.tenancy import system_context
+from retaguarda.work.documents.retention import expire_closed_task_files
 from tenants.tables import Tenant
 
 log = logging.getLogger("billing.jobs")
@@ -89,3 +92,12 @@ async def monthly_run() -> None:
                     client_id=str(client.id),
                     period_start=month.isoformat(),
                 )
+
+
+@every(3600, "billing.apply_file_retention")
+async def apply_file_retention() -> None:
+    """Each hour, the files whose contract's retention period ran out since their task closed are deleted."""
+    at = clock.now()
+    expired = await expire_closed_task_files(await file_retention_by_client(at), at)
+    if expired:
+        log.info("retention: %d task files deleted", expired)

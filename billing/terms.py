@@ -102,6 +102,8 @@ class ContractTerms(WireStruct):
     sla_credits: list[SlaCredit] = msgspec.field(default_factory=list)
     tax: Tax = msgspec.field(default_factory=Tax)
     payment_terms: PaymentTerms = msgspec.field(default_factory=PaymentTerms)
+    # Days the client's task files are kept after the task closes (LGPD / GDPR); None keeps them.
+    file_retention_days: Annotated[int, Meta(ge=1, le=36500)] | None = None
 
     def hourly_rate(self, task_type_id: UUID, skill_level: int | None) -> Decimal:
         best: tuple[int, Decimal] | None = None

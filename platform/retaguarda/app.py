@@ -48,6 +48,7 @@ log = logging.getLogger("retaguarda.app")
 def load_job_modules() -> None:
     """Register every domain's jobs (the kernel's registry is filled by these imports)."""
     import billing.jobs  # noqa: F401
+    import retaguarda.work.documents.jobs
     import retaguarda.work.imports.jobs
     import retaguarda.work.jobs
     import retaguarda.work.sla.jobs

@@ -31,6 +31,9 @@ EVENT_LABELS: dict[str, str] = {
     "cancelled": N_("Cancelled"),
     "files_added": N_("Files attached"),
     "file_deleted": N_("File removed"),
+    "files_expired": N_("Files deleted at the end of their retention period"),
+    "legal_hold_set": N_("File placed under legal hold"),
+    "legal_hold_released": N_("Legal hold released"),
 }
 
 PRIORITY_LABELS: dict[int, str] = {

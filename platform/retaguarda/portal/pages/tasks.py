@@ -12,7 +12,7 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from retaguarda.auth import authenticated, requires_role
+from retaguarda.auth import Role, authenticated, requires_role
 from retaguarda.controller_kit import CONTEXT, Ctx
 from retaguarda.errors import Conflict, FieldError, InvalidInput
 from retaguarda.portal.fields import field_inputs, form_payload, shown_values
@@ -252,6 +252,7 @@ async def task_page(
         input_files=[f for f in detail.files if f.purpose == FilePurpose.INPUT],
         deliverables=[f for f in detail.files if f.purpose == FilePurpose.DELIVERABLE],
         comment_files=comment_files,
+        can_download_all=ctx.principal.is_provider or ctx.principal.role is Role.CLIENT_ADMIN,
         # The client adds input while the task is open; the provider adds deliverables until it is cancelled.
         attach_purpose=(
             ("deliverable" if task.status is not TaskStatus.CANCELLED else None)

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 from uuid import UUID
 
-from litestar import Controller, Request, Response, delete, get, post
+from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.openapi.spec import OpenAPIFormat, OpenAPIMediaType, OpenAPIType, Operation, RequestBody, Schema
-from litestar.params import FromPath, QueryParameter
+from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.response import Redirect, Stream
 
 from retaguarda.auth import Scope, authenticated, current_principal, requires_scope
@@ -18,8 +18,9 @@ from retaguarda.problems import problem_responses
 from retaguarda.storage import get_storage
 from retaguarda.tenancy import unit_of_work
 from retaguarda.work.documents import service
+from retaguarda.work.documents.archive import zip_stream
 from retaguarda.work.documents.form import StreamedForm, form_boundary
-from retaguarda.work.documents.schemas import FileLink, FileRead
+from retaguarda.work.documents.schemas import FileLink, FileRead, LegalHold
 from retaguarda.work.documents.tables import FilePurpose
 
 # The multipart envelope around the files: part headers and boundaries.
@@ -123,6 +124,26 @@ class TaskFileController(Controller):
     async def list_files(self, ctx: Ctx, task_id: FromPath[UUID]) -> list[FileRead]:
         return await service.list_task_files(ctx, task_id)
 
+    @get(
+        "/archive",
+        operation_id="downloadTaskFiles",
+        summary="All of the task's files as one ZIP (client administrators and provider staff)",
+        guards=[requires_scope(Scope.TASKS_READ)],
+        responses=READ_ERRORS,
+        dependencies=CONTEXT,
+        media_type="application/zip",
+    )
+    async def archive(self, ctx: Ctx, task_id: FromPath[UUID]) -> Stream:
+        entries = await service.task_archive(ctx, task_id)
+        return Stream(
+            zip_stream(get_storage(), entries),
+            media_type="application/zip",
+            headers={
+                **DOWNLOAD_HEADERS,
+                "Content-Disposition": service.attachment_disposition(f"task-{str(task_id)[:8]}-files.zip"),
+            },
+        )
+
 
 class FileController(Controller):
     path = "/api/v1/files"
@@ -180,6 +201,35 @@ class FileController(Controller):
     async def download(self, ctx: Ctx, request: Request[Any, Any, Any], file_id: FromPath[UUID]) -> Redirect:
         link = await service.file_link(ctx, get_storage(), file_id, str(request.base_url))
         return Redirect(link.url, status_code=303, headers={"Cache-Control": "no-store"})
+
+    @get(
+        "/{file_id:uuid}/preview",
+        operation_id="getFilePreview",
+        summary="The file's thumbnail (PNG), once the preview job has rendered it",
+        guards=[requires_scope(Scope.TASKS_READ)],
+        responses=READ_ERRORS,
+        dependencies=CONTEXT,
+        media_type="image/png",
+    )
+    async def preview(self, ctx: Ctx, file_id: FromPath[UUID]) -> Stream:
+        key = await service.preview_key(ctx, file_id)
+        # Our own PNG, rendered from the file: safe to show inline, and still never sniffed as anything else.
+        return Stream(
+            get_storage().read(key),
+            media_type="image/png",
+            headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, max-age=3600"},
+        )
+
+    @put(
+        "/{file_id:uuid}/legal-hold",
+        operation_id="setFileLegalHold",
+        summary="Keep a file whatever the retention period says, or release it (provider admins, managers)",
+        guards=[requires_scope(Scope.TASKS_WRITE)],
+        responses=WRITE_ERRORS,
+        dependencies=CONTEXT,
+    )
+    async def legal_hold(self, ctx: Ctx, file_id: FromPath[UUID], data: JSONBody[LegalHold]) -> FileRead:
+        return await service.set_legal_hold(ctx, file_id, data.hold)
 
     @delete(
         "/{file_id:uuid}",

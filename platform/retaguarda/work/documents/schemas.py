@@ -24,6 +24,12 @@ class FileRead(WireStruct):
     sha256: str
     created_at: datetime
     has_preview: bool = False
+    # Kept whatever the retention period says, until the provider releases it.
+    legal_hold: bool = False
+
+
+class LegalHold(WireStruct):
+    hold: bool
 
 
 class FileLink(WireStruct):
@@ -46,4 +52,5 @@ def file_read(row: dict[str, Any]) -> FileRead:
         sha256=row["sha256"],
         created_at=row["created_at"],
         has_preview=bool(row.get("preview_key")),
+        legal_hold=bool(row.get("legal_hold")),
     )

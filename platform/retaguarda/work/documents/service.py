@@ -17,14 +17,17 @@ from typing import Any
 from urllib.parse import quote
 from uuid import UUID, uuid4
 
-from retaguarda.auth import TenantKind
+from retaguarda.auth import Role, TenantKind
 from retaguarda.clock import now
 from retaguarda.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
+from retaguarda.jobs import enqueue
 from retaguarda.settings import get_settings
 from retaguarda.storage import ObjectStorage, read_link, sign_link
 from retaguarda.tenancy import TenantContext, owning_client, system_context
+from retaguarda.work.documents.archive import ArchiveEntry, entry_names
 from retaguarda.work.documents.content import SNIFF_BYTES, FileKind, safe_filename, sniff
 from retaguarda.work.documents.form import FormPart
+from retaguarda.work.documents.previews import PREVIEW_KINDS
 from retaguarda.work.documents.schemas import FileLink, FileRead, file_read
 from retaguarda.work.documents.tables import FilePurpose, FileSide, TaskFile
 from retaguarda.work.schemas import CommentRead, TaskCreate, TaskRead
@@ -34,6 +37,8 @@ from retaguarda.work.service.task_reads import get_task_row, live_task_files
 from retaguarda.work.tables import Task
 
 CLOSED_STATUSES = frozenset({"done", "cancelled"})
+# Thumbnails are rendered by a job (jobs.py registers it under this name, which never changes).
+PREVIEW_JOB = "documents.render_preview"
 ALLOWED_TYPES_TEXT = "PDF, PNG, JPEG, GIF, WebP, TIFF, XLSX, CSV, XML, OFX, ZIP"
 
 
@@ -206,6 +211,9 @@ async def record_files(
         for index, item in enumerate(stored)
     ]
     await ctx.insert(*rows)
+    for row in rows:
+        if row.kind in PREVIEW_KINDS:
+            await enqueue(PREVIEW_JOB, tenant_id=target.tenant_id, file_id=str(row.id))
     if target.task_id is not None and rows:
         await record_event(
             target.tenant_id,
@@ -236,6 +244,26 @@ async def _file_row(ctx: TenantContext, file_id: UUID) -> dict[str, Any]:
     elif side_of(ctx) is FileSide.CLIENT and row["uploaded_by"] != ctx.principal.user_id:
         raise NotFound()
     return row
+
+
+async def task_archive(ctx: TenantContext, task_id: UUID) -> list[ArchiveEntry]:
+    """The files of a task as ZIP entries, for a client's administrator or provider staff."""
+    if not ctx.principal.is_provider and ctx.principal.role is not Role.CLIENT_ADMIN:
+        raise Forbidden("Only a client administrator downloads all of a task's files at once.")
+    await get_task_row(ctx, task_id)
+    rows = await live_task_files(ctx, task_id)
+    names = entry_names([(row["purpose"], row["filename"]) for row in rows])
+    return [
+        ArchiveEntry(name, row["storage_key"], row["created_at"])
+        for name, row in zip(names, rows, strict=True)
+    ]
+
+
+async def preview_key(ctx: TenantContext, file_id: UUID) -> str:
+    row = await _file_row(ctx, file_id)
+    if not row["preview_key"]:
+        raise NotFound("This file has no preview.")
+    return str(row["preview_key"])
 
 
 async def get_file(ctx: TenantContext, file_id: UUID) -> FileRead:
@@ -275,6 +303,8 @@ async def delete_file(ctx: TenantContext, storage: ObjectStorage, file_id: UUID)
             data={"fileId": str(file_id)},
         )
     await storage.delete(row["storage_key"])
+    if row["preview_key"]:
+        await storage.delete(row["preview_key"])
 
 
 async def linked_file(token: str) -> dict[str, Any]:
@@ -373,3 +403,21 @@ async def comment_with_files(
             ctx, task["tenant_id"], task_id, file_ids, purpose=FilePurpose.COMMENT, comment_id=comment.id
         )
     return comment
+
+
+async def set_legal_hold(ctx: TenantContext, file_id: UUID, hold: bool) -> FileRead:
+    """Keep a file whatever the retention period says (litigation, an audit), or release it again. Provider
+    administrators and account managers decide; the task's history says who and when."""
+    if not ctx.principal.is_provider or ctx.principal.role not in (Role.ADMIN, Role.ACCOUNT_MANAGER):
+        raise Forbidden("Only the provider's administrators and account managers set legal holds.")
+    row = await _file_row(ctx, file_id)
+    await ctx.update(TaskFile, {TaskFile.legal_hold: hold}).where(TaskFile.id == file_id)
+    if row["task_id"] is not None and bool(row["legal_hold"]) != hold:
+        await record_event(
+            row["tenant_id"],
+            row["task_id"],
+            "legal_hold_set" if hold else "legal_hold_released",
+            actor_user_id=ctx.principal.user_id,
+            data={"fileId": str(file_id)},
+        )
+    return file_read({**row, "legal_hold": hold})

@@ -48,10 +48,11 @@ async def _get_link(client: httpx.AsyncClient, url: str) -> httpx.Response:
 
 
 async def _stored_keys(storage_backend: str) -> list[str]:
-    """Every object the backend holds (the folder's files, or the bucket's keys)."""
+    """Every file the backend holds (the folder's files, or the bucket's keys), thumbnails aside (the
+    embedded runner renders them in the background)."""
     keys: list[str] = []
     async for batch in obstore.list(get_storage().store):
-        keys.extend(item["path"] for item in batch)
+        keys.extend(item["path"] for item in batch if not item["path"].endswith(".preview.png"))
     return keys
 
 
