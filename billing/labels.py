@@ -50,7 +50,7 @@ def describe_line(
     return text
 
 
-def _describe_kind(  # noqa: PLR0911 - one label per kind of line
+def _describe_kind(  # noqa: PLR0911, PLR0912 - one label per kind of line
     kind: str,
     *,
     locale: str,
@@ -92,6 +92,8 @@ def _describe_kind(  # noqa: PLR0911 - one label per kind of line
         return _("SLA credit (resolution attainment %(attainment)s)") % {"attainment": shown}
     if kind == "adjustment":
         return description or _("Adjustment")
+    if kind == "rounding":
+        return _("Rounding to the amount charged")
     if kind == "tax":
         rate = format_decimal(quantity or Decimal(0), locale, 2)
         if detail.get("included"):

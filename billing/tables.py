@@ -73,6 +73,11 @@ class Invoice(Table, tablename="billing_invoice"):
     stripe_invoice_id = Varchar(length=100, null=True, default=None)
     stripe_status = Varchar(length=24, null=True, default=None)
     stripe_payment_intent_id = Varchar(length=100, null=True, default=None)
+    # What credit notes took off the total (they never change the invoice's own lines or total).
+    credited_minor = BigInt(default=0)
+    # The PDF archived when the invoice was finalized: its storage key and SHA-256; it never changes.
+    pdf_key = Varchar(length=200, null=True, default=None)
+    pdf_sha256 = Varchar(length=64, null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
 
@@ -105,6 +110,49 @@ class InvoiceLine(Table, tablename="billing_invoice_line"):
     detail = JSON(default="{}")
     created_by = UUID(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
+
+
+class CreditNote(Table, tablename="billing_credit_note"):
+    """A credit against a finalized invoice, full or partial, numbered in its own sequence. It refers to the
+    invoice and never changes it; Stripe gets its own credit note when the invoice is in Stripe."""
+
+    id = UUID(primary_key=True)
+    tenant_id = ForeignKey(references=Tenant, index=True, null=False)
+    invoice_id = ForeignKey(references=Invoice, null=False, index=True)
+    number = Varchar(length=40)
+    currency = Varchar(length=3)
+    reason = Varchar(length=40)
+    memo = Text(default="")
+    total_minor = BigInt()
+    created_by = UUID(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+    stripe_credit_note_id = Varchar(length=100, null=True, default=None)
+    pdf_key = Varchar(length=200, null=True, default=None)
+    pdf_sha256 = Varchar(length=64, null=True, default=None)
+    # Unique (number).
+
+
+class CreditNoteLine(Table, tablename="billing_credit_note_line"):
+    """What one credit note credits on one line of its invoice (positive minor units)."""
+
+    id = UUID(primary_key=True)
+    tenant_id = ForeignKey(references=Tenant, index=True, null=False)
+    credit_note_id = ForeignKey(references=CreditNote, null=False, index=True, on_delete=OnDelete.cascade)
+    invoice_line_id = UUID()
+    position = Integer()
+    amount_minor = BigInt()
+
+
+class DocumentSequence(Table, tablename="billing_document_sequence"):
+    """The last number issued in a series (invoices, credit notes) in a year. The provider's numbering is
+    gap-free: a number is taken in the transaction that issues the document, so a rollback gives it back,
+    and the row's lock serialises concurrent issues. Machinery of the provider, not tenant data."""
+
+    id = UUID(primary_key=True)
+    series = Varchar(length=20)
+    year = Integer()
+    last = Integer(default=0)
+    # Unique (series, year).
 
 
 class InvoicedTask(Table, tablename="billing_invoiced_task"):

@@ -21,6 +21,8 @@ class LineKind(StrEnum):
     SLA_CREDIT = "sla_credit"
     ADJUSTMENT = "adjustment"
     TAX = "tax"
+    # The total rounded to what the currency can be charged in (three-decimal currencies at Stripe).
+    ROUNDING = "rounding"
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,7 +3,9 @@ invoice lines out.
 
 Every amount is computed exactly in ``Decimal`` and rounded to minor units once, on its own line (half to
 even); the minimum, the SLA credit and the tax are lines computed from the rounded lines above them. So the
-lines add up to the total exactly, by construction.
+lines add up to the total exactly, by construction. Last, where the currency can only be charged in steps
+(10 fils in the three-decimal currencies, see ``billing.rating.currency``), the total is rounded once to the
+step, and a rounding line carries the difference.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 from uuid import UUID
 
 from billing.rating.calendar_segments import Category
+from billing.rating.currency import collection_step, round_to_step
 from billing.rating.model import Adjustment, ItemGroup, LineKind, PricedLine, PricedPeriod, TimeGroup
 from billing.terms import ContractTerms
 from retaguarda.i18n import from_minor_units, to_minor_units
@@ -268,6 +271,19 @@ def price_period(
                 included=tax.inclusive,
             )
         )
+    collectable = round_to_step(total, collection_step(currency))
+    if collectable != total:
+        lines.append(
+            PricedLine(
+                kind=LineKind.ROUNDING,
+                quantity=ONE,
+                unit="",
+                unit_price=from_minor_units(collectable - total, currency),
+                amount_minor=collectable - total,
+                detail={"step": collection_step(currency)},
+            )
+        )
+        total = collectable
     return PricedPeriod(
         currency=currency,
         lines=lines,

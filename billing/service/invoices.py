@@ -10,6 +10,7 @@ from uuid import UUID, uuid4
 
 from piccolo.query import WhereRaw
 
+from billing.rating.currency import minimum_charge_minor
 from billing.rating.model import Adjustment
 from billing.schemas import AdjustmentCreate, InvoiceDetail, InvoiceRun
 from billing.service.clients import Client, load_client, month_bounds
@@ -22,13 +23,14 @@ from billing.service.invoice_lines import (
     write_lines,
     write_period,
 )
+from billing.service.numbering import Series, next_number
 from billing.service.reads import get_invoice, invoice_row, list_invoices
 from billing.tables import Invoice, InvoicedTask, InvoiceLine
 from retaguarda import audit
 from retaguarda.audit import AuditAction, Target
 from retaguarda.clock import now
 from retaguarda.errors import Conflict, FieldError, InvalidInput
-from retaguarda.i18n import minor_unit_digits
+from retaguarda.i18n import format_money, minor_unit_digits
 from retaguarda.jobs import enqueue
 from retaguarda.settings import get_settings
 from retaguarda.tenancy import TenantContext, owning_client
@@ -283,11 +285,12 @@ async def finalize_invoice(ctx: TenantContext, invoice_id: UUID) -> InvoiceDetai
                 for t in computed.item_task_ids
             )
         )
+    total = computed.draft.total_minor
+    if total > 0 and get_settings().stripe.enabled:
+        refuse_uncollectable(total, computed.draft.currency)
     await write_period(ctx, invoice_id, client, computed)
     issued = now()
-    numbered = await ctx.count(Invoice).where((Invoice.tenant_id == client.id) & Invoice.number.is_not_null())
-    total = computed.draft.total_minor
-    number = f"{client.slug.upper()[:20]}-{start:%Y%m}-{numbered + 1:04d}"
+    number = await next_number(Series.INVOICE, client.today(issued).year)
     await ctx.update(
         Invoice,
         {
@@ -309,6 +312,17 @@ async def finalize_invoice(ctx: TenantContext, invoice_id: UUID) -> InvoiceDetai
     if total > 0 and get_settings().stripe.enabled:
         await enqueue("billing.push_invoice", tenant_id=client.id, invoice_id=str(invoice_id))
     return await get_invoice(ctx, invoice_id)
+
+
+def refuse_uncollectable(total_minor: int, currency: str) -> None:
+    """Stripe refuses a charge below its minimum for the currency: say so before anything is sent."""
+    minimum = minimum_charge_minor(currency)
+    if minimum is not None and total_minor < minimum:
+        shown = format_money(minimum, currency, "en")
+        raise Conflict(
+            f"Stripe cannot collect less than {shown}: add to this invoice or carry it to the next period.",
+            errors=[FieldError("total", "below_minimum_charge", f"The total is below {shown}.")],
+        )
 
 
 async def release_invoice(ctx: TenantContext, invoice_id: UUID) -> None:

@@ -16,8 +16,8 @@ from uuid import UUID, uuid4
 
 import stripe
 
+from billing.rating.currency import from_stripe_amount
 from billing.service.invoices import release_invoice
-from billing.service.stripe_sync import from_stripe_amount
 from billing.tables import Invoice, StripeEvent
 from retaguarda.errors import DomainError, NotFound
 from retaguarda.i18n import N_

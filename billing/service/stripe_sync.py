@@ -17,48 +17,15 @@ from uuid import UUID
 import stripe
 
 from billing.labels import describe_line
+from billing.rating.currency import stripe_item_amounts, to_stripe_amount
 from billing.tables import BillingAccount, Invoice, InvoiceLine
 from retaguarda.db import transaction
-from retaguarda.i18n import minor_unit_digits, normalize_locale
+from retaguarda.i18n import normalize_locale
 from retaguarda.settings import StripeSettings, get_settings
 from retaguarda.tenancy import TenantContext, system_context
 from tenants.tables import Tenant
 
 log = logging.getLogger("billing.stripe")
-
-# Stripe's own exponents where they differ from ISO 4217 / CLDR (https://docs.stripe.com/currencies).
-STRIPE_ZERO_DECIMAL = frozenset(
-    {"BIF", "CLP", "DJF", "GNF", "JPY", "KMF", "KRW", "MGA", "PYG", "RWF", "UGX", "VND", "VUV", "XAF", "XOF"}
-    | {"XPF"}
-)
-STRIPE_THREE_DECIMAL = frozenset({"BHD", "JOD", "KWD", "OMR", "TND"})
-# Charged as if two-decimal, though amounts must be whole units.
-STRIPE_TWO_DECIMAL_WHOLE = frozenset({"ISK"})
-
-
-def stripe_exponent(currency: str) -> int:
-    code = currency.upper()
-    if code in STRIPE_ZERO_DECIMAL:
-        return 0
-    if code in STRIPE_THREE_DECIMAL:
-        return 3
-    return 2
-
-
-def to_stripe_amount(minor: int, currency: str) -> int:
-    """Our integer minor units (CLDR's digits) as Stripe's integer amount for the currency."""
-    ours, theirs = int(minor_unit_digits(currency)), stripe_exponent(currency)
-    if theirs >= ours:
-        return int(minor * 10 ** (theirs - ours))
-    factor = 10 ** (ours - theirs)
-    if minor % factor:
-        raise ValueError(f"{minor} minor units of {currency} cannot be expressed in Stripe's exponent")
-    return int(minor // factor)
-
-
-def from_stripe_amount(amount: int, currency: str) -> int:
-    ours, theirs = int(minor_unit_digits(currency)), stripe_exponent(currency)
-    return int(amount * 10 ** (ours - theirs) if ours >= theirs else amount // 10 ** (theirs - ours))
 
 
 @lru_cache(maxsize=4)
@@ -167,8 +134,12 @@ async def _add_items(
         .order_by(InvoiceLine.position)
     )
     currency = invoice["currency"]
-    for line in lines:
-        if line["included"] or line["amount_minor"] == 0:
+    charged = [line for line in lines if not line["included"] and line["amount_minor"] != 0]
+    # Three-decimal currencies: Stripe takes multiples of 10 fils per item; the invoice's total already is
+    # one (its rounding line), and the items are spread over that total without changing it.
+    amounts = stripe_item_amounts([line["amount_minor"] for line in charged], currency)
+    for line, amount in zip(charged, amounts, strict=True):
+        if amount == 0:
             continue
         description = describe_line(
             line["kind"],
@@ -183,7 +154,7 @@ async def _add_items(
             {
                 "customer": customer,
                 "invoice": stripe_id,
-                "amount": to_stripe_amount(line["amount_minor"], currency),
+                "amount": to_stripe_amount(amount, currency),
                 "currency": currency.lower(),
                 "description": description[:500],
                 "metadata": {"retaguarda_line_id": str(line["id"])},

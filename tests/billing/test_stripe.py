@@ -12,8 +12,8 @@ from uuid import UUID
 import pytest
 import stripe
 
+from billing.rating.currency import to_stripe_amount
 from billing.service import stripe_sync
-from billing.service.stripe_sync import to_stripe_amount
 from billing.tables import BillingAccount, Invoice, StripeEvent
 from retaguarda.db import transaction
 from retaguarda.jobs import run_outbox_job
@@ -250,3 +250,45 @@ async def test_webhook_void_and_uncollectible(world: World, floor: Floor, webhoo
 async def test_webhooks_off_answer_404(world: World) -> None:
     response = await world.anonymous().post("/webhooks/stripe", content=b"{}")
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize("currency", ["KWD", "BHD"])
+async def test_three_decimal_currency_is_charged_in_tens_of_fils(
+    world: World, floor: Floor, stripe_on: str, currency: str
+) -> None:
+    """Stripe takes only multiples of 10 in BHD, JOD, KWD, OMR and TND: the invoice's total is rounded once,
+    shown on a rounding line, and every item sent to Stripe is a multiple of 10 adding up to that total."""
+    from tenants.tables import Tenant
+
+    await Tenant.update({Tenant.currency: currency}).where(Tenant.id == world.client_b.id)
+    # 1.5 h and 0.5 h at 33.333 (3 decimals): 49.9995 and 16.6665, rounded half to even per line.
+    invoice = await _finalized(world, floor, world.client_b.id, {"defaultHourlyRate": "33.333"})
+    assert invoice["currency"] == currency
+    charged = [line for line in invoice["lines"] if not line["included"]]
+    assert sum(line["amountMinor"] for line in charged) == invoice["totalMinor"]
+    assert invoice["totalMinor"] % 10 == 0
+    rounding = [line for line in charged if line["kind"] == "rounding"]
+    assert len(rounding) == 1 and abs(rounding[0]["amountMinor"]) <= 5
+    await world.settle_jobs()
+    remote = await _stripe_invoices(world.client_b.id)
+    assert [(r.currency, r.total) for r in remote] == [(currency.lower(), invoice["totalMinor"])]
+    items = await stripe_sync.stripe_client().v1.invoices.line_items.list_async(remote[0].id)
+    assert items.data and all(item.amount % 10 == 0 for item in items.data)
+    assert sum(item.amount for item in items.data) == invoice["totalMinor"]
+
+
+async def test_a_total_stripe_cannot_charge_is_refused_before_anything_is_sent(
+    world: World, floor: Floor, stripe_on: str
+) -> None:
+    admin = await world.sign_in("admin")
+    await add_contract(admin, world.client_a.id, {"defaultHourlyRate": "0.40"})
+    await add_work(floor, world.client_a.id, at(date(2026, 10, 6), 10), 3600)  # 1 h at R$ 0,40
+    run = await admin.post(
+        "/api/v1/billing/invoices/runs", json={"tenantId": str(world.client_a.id), "month": "2026-10"}
+    )
+    refused = await admin.post(f"/api/v1/billing/invoices/{run.json()['id']}/finalize")
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["errors"][0]["code"] == "below_minimum_charge"
+    row = await Invoice.select().where(Invoice.id == UUID(run.json()["id"])).first()
+    assert row is not None and row["status"] == "draft" and row["number"] is None
+    assert not await OutboxJob.exists().where(OutboxJob.job == "billing.push_invoice")
