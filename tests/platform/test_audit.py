@@ -15,10 +15,12 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
+from retaguarda import audit
 from retaguarda.audit import AuditAction
 from retaguarda.audit.tables import AuditEntry
 from retaguarda.db import transaction
 from retaguarda.portal.pages.audit import safe_cell
+from retaguarda.tenancy import system_context
 from retaguarda.work.tables import TimeEntry
 from staffing.tables import PoolMembership
 from tests.billing.builders import add_contract, add_work, at
@@ -379,3 +381,21 @@ async def test_the_export_never_carries_a_formula(world: World) -> None:
     assert [safe_cell(v) for v in ("=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx", "plain", None)] == [
         "'=1+1", "'+1", "'-1", "'@SUM(A1)", "'\tx", "'\rx", "plain", "",
     ]  # fmt: skip
+
+
+async def test_an_entry_shares_the_fate_of_its_actions_transaction(world: World) -> None:
+    """Recorded in the action's own transaction: an action rolled back leaves no entry behind."""
+    ctx = system_context(world.client_a.id)
+
+    async def action_that_fails_after_recording() -> None:
+        async with transaction():
+            await audit.record(ctx, AuditAction.TENANT_SETTINGS_CHANGED, tenant_id=world.client_a.id)
+            raise RuntimeError("the action failed after recording")
+
+    with pytest.raises(RuntimeError):
+        await action_that_fails_after_recording()
+    assert await _entries(AuditAction.TENANT_SETTINGS_CHANGED) == []
+    async with transaction():
+        await audit.record(ctx, AuditAction.TENANT_SETTINGS_CHANGED, tenant_id=world.client_a.id)
+    entry = await _one(AuditAction.TENANT_SETTINGS_CHANGED)
+    assert entry["actor_kind"] == "system" and entry["ip"] == "" and entry["tenant_id"] == world.client_a.id
