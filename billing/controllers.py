@@ -21,12 +21,12 @@ from billing.schemas import (
     InvoiceDetail,
     InvoicePage,
     InvoiceRun,
-    InvoiceStatus,
     StripeWebhookAck,
     VoidRequest,
 )
 from billing.service.invoices import delete_adjustment
 from billing.service.stripe_events import receive_event
+from billing.tables import InvoiceStatus
 from retaguarda.auth import Role, Scope, authenticated, requires_role, requires_scope
 from retaguarda.controller_kit import CONTEXT, READ_ERRORS, WRITE_ERRORS, Ctx, Cursor, Limit
 from retaguarda.db import transaction

@@ -12,7 +12,7 @@ from billing.service.invoice_lines import NoContract
 from billing.service.invoices import draft_for_period
 from billing.service.stripe_events import apply_event
 from billing.service.stripe_sync import push_invoice, void_in_stripe
-from billing.tables import Contract, Invoice
+from billing.tables import Contract, Invoice, InvoiceStatus
 from retaguarda import clock
 from retaguarda.db import transaction
 from retaguarda.jobs import enqueue, every, job
@@ -83,7 +83,7 @@ async def monthly_run() -> None:
             invoiced = await ctx.exists(Invoice).where(
                 (Invoice.tenant_id == client.id)
                 & (Invoice.period_start == month)
-                & (Invoice.status != "void")
+                & (Invoice.status != InvoiceStatus.VOID)
             )
             if not invoiced:
                 await enqueue(

@@ -11,20 +11,13 @@ from uuid import UUID
 
 from msgspec import Meta
 
+from billing.tables import InvoiceStatus
 from billing.terms import ContractTerms
 from retaguarda.wire import WireStruct
 
 Currency = Annotated[str, Meta(pattern=r"^[A-Z]{3}$")]
 Month = Annotated[str, Meta(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
 Reason = Annotated[str, Meta(min_length=1, max_length=500)]
-
-
-class InvoiceStatus(StrEnum):
-    DRAFT = "draft"
-    OPEN = "open"
-    PAID = "paid"
-    VOID = "void"
-    UNCOLLECTIBLE = "uncollectible"
 
 
 class PaymentStatus(StrEnum):

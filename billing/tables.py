@@ -4,6 +4,8 @@ not money totals are exact decimals kept as text; instants are ``Timestamptz`` (
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from piccolo.columns import (
     JSON,
     UUID,
@@ -21,6 +23,14 @@ from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
 from tenants.tables import Tenant
+
+
+class InvoiceStatus(StrEnum):
+    DRAFT = "draft"
+    OPEN = "open"
+    PAID = "paid"
+    VOID = "void"
+    UNCOLLECTIBLE = "uncollectible"
 
 
 class Contract(Table, tablename="billing_contract"):
@@ -46,7 +56,7 @@ class Invoice(Table, tablename="billing_invoice"):
     id = UUID(primary_key=True)
     tenant_id = ForeignKey(references=Tenant, index=True, null=False)
     number = Varchar(length=40, null=True, default=None)
-    status = Varchar(length=16, default="draft")
+    status = Varchar(length=16, choices=InvoiceStatus, default=InvoiceStatus.DRAFT.value)
     period_start = Date()
     period_end = Date()
     starts_at = Timestamptz()

@@ -29,7 +29,7 @@ from billing.tables import InvoicedTask
 from billing.terms import Rounding, RoundingMode, RoundingScope
 from retaguarda.db import get_engine, is_postgres, transaction
 from retaguarda.tenancy import TenantContext
-from retaguarda.work.tables import Task, TimeEntry
+from retaguarda.work.tables import Task, TaskStatus, TimeEntry
 
 PAGE = 5000
 
@@ -314,7 +314,7 @@ async def collect_items(
         return Items([], [])
     rows = await ctx.select(Task, Task.id, Task.task_type_id, Task.completed_at).where(
         (Task.tenant_id == tenant_id)
-        & (Task.status == "done")
+        & (Task.status == TaskStatus.DONE)
         & (Task.completed_at >= start)
         & (Task.completed_at < end)
         & Task.task_type_id.is_in(list(item_types))

@@ -25,7 +25,7 @@ from billing.service.invoice_lines import (
 )
 from billing.service.numbering import Series, next_number
 from billing.service.reads import get_invoice, invoice_row, list_invoices
-from billing.tables import Invoice, InvoicedTask, InvoiceLine
+from billing.tables import Invoice, InvoicedTask, InvoiceLine, InvoiceStatus
 from retaguarda import audit
 from retaguarda.audit import AuditAction, Target
 from retaguarda.clock import now
@@ -84,7 +84,9 @@ async def _current(ctx: TenantContext, client: Client, start: date) -> dict[str,
     row = (
         await ctx.select(Invoice, Invoice.id, Invoice.status, Invoice.period_end)
         .where(
-            (Invoice.tenant_id == client.id) & (Invoice.period_start == start) & (Invoice.status != "void")
+            (Invoice.tenant_id == client.id)
+            & (Invoice.period_start == start)
+            & (Invoice.status != InvoiceStatus.VOID)
         )
         .first()
     )

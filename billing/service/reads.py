@@ -8,15 +8,8 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from billing.schemas import (
-    CoveredEntry,
-    InvoiceDetail,
-    InvoiceLineRead,
-    InvoiceRead,
-    InvoiceStatus,
-    PaymentStatus,
-)
-from billing.tables import Invoice, InvoiceLine
+from billing.schemas import CoveredEntry, InvoiceDetail, InvoiceLineRead, InvoiceRead, PaymentStatus
+from billing.tables import Invoice, InvoiceLine, InvoiceStatus
 from retaguarda.errors import NotFound
 from retaguarda.tenancy import TenantContext
 from retaguarda.wire import MAX_PAGE_SIZE, after_cursor, page_of
@@ -98,7 +91,7 @@ def line_read(row: dict[str, Any]) -> InvoiceLineRead:
 
 def _visible(ctx: TenantContext, query: Any) -> Any:
     if not ctx.principal.is_provider:
-        query = query.where(Invoice.status != "draft")
+        query = query.where(Invoice.status != InvoiceStatus.DRAFT)
     return query
 
 

@@ -29,7 +29,6 @@ from staffing.planning.schemas import (
     PlanEventList,
     PlanPage,
     PlanRead,
-    PlanStatus,
     PlanUpdate,
     QueueStaffingRead,
     QueueStaffingUpdate,
@@ -41,6 +40,7 @@ from staffing.planning.schemas import (
 )
 from staffing.planning.service import adjustments, forecasts, plans, queues, requirements, whatif
 from staffing.planning.service.export import requirement_csv
+from staffing.planning.tables import PlanStatus
 
 READ = [requires_role(Role.ADMIN, Role.ACCOUNT_MANAGER, Role.SUPERVISOR), requires_scope(Scope.STAFFING_READ)]
 WRITE = [requires_role(Role.ADMIN, Role.ACCOUNT_MANAGER), requires_scope(Scope.STAFFING_WRITE)]

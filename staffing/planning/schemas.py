@@ -11,6 +11,7 @@ import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
 from retaguarda.wire import WireStruct
+from staffing.planning.tables import ForecastRunStatus, PlanStatus
 
 StaffingModel = Literal["erlang_c", "workload"]
 IntervalMinutes = Literal[15, 30, 60]
@@ -30,7 +31,6 @@ Volume = Annotated[float, Meta(ge=0, le=1_000_000)]
 HandleSeconds = Annotated[float, Meta(gt=0, le=86400)]
 SharePercent = Annotated[int, Meta(ge=1, le=100)]
 Instant = Annotated[datetime, Meta(tz=True)]
-PlanStatus = Literal["draft", "approved", "applied", "cancelled"]
 ChangeKind = Literal["add", "remove", "borrow"]
 
 
@@ -81,7 +81,7 @@ class ForecastRunRead(WireStruct):
     id: UUID
     tenant_id: UUID
     queue_id: UUID
-    status: Literal["pending", "done", "failed"]
+    status: ForecastRunStatus
     interval_minutes: int
     first_day: date
     days: int

@@ -5,6 +5,8 @@ so they are dates."""
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from piccolo.columns import (
     JSON,
     UUID,
@@ -23,6 +25,21 @@ from piccolo.table import Table
 from retaguarda.work.tables import Queue
 from staffing.tables import Pool
 from tenants.tables import Tenant
+
+
+class ForecastRunStatus(StrEnum):
+    PENDING = "pending"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class PlanStatus(StrEnum):
+    """draft -> approved -> applied, or cancelled before it is applied."""
+
+    DRAFT = "draft"
+    APPROVED = "approved"
+    APPLIED = "applied"
+    CANCELLED = "cancelled"
 
 
 class QueueStaffing(Table, tablename="queue_staffing"):
@@ -50,7 +67,7 @@ class ForecastRun(Table, tablename="forecast_run"):
     id = UUID(primary_key=True)
     tenant_id = ForeignKey(references=Tenant, index=True, null=False)
     queue_id = ForeignKey(references=Queue, index=True, null=False, on_delete=OnDelete.cascade)
-    status = Varchar(length=16, default="pending")  # pending | done | failed
+    status = Varchar(length=16, choices=ForecastRunStatus, default=ForecastRunStatus.PENDING.value)
     interval_minutes = Integer(default=30)
     first_day = Date()
     days = Integer()
@@ -116,7 +133,7 @@ class ScalingPlan(Table, tablename="scaling_plan"):
     tenant_id = ForeignKey(references=Tenant, index=True, null=False)
     pool_id = ForeignKey(references=Pool, index=True, null=False, on_delete=OnDelete.restrict)
     name = Varchar(length=200)
-    status = Varchar(length=16, default="draft")
+    status = Varchar(length=16, choices=PlanStatus, default=PlanStatus.DRAFT.value)
     starts_at = Timestamptz()
     ends_at = Timestamptz()
     changes = JSON(default="[]")

@@ -1,18 +1,25 @@
-"""The words the portal shows for the domain's codes: task statuses, history events, priorities.
+"""The words the portal shows for the domain's codes: task statuses, history events, priorities. Statuses are
+keyed by their enum, so a status without a label (or a label for no status) fails a test, not a page.
 
 Marked with ``N_`` here and translated where they are shown (``status_label`` and friends in rendering).
 """
 
 from __future__ import annotations
 
+from billing.tables import InvoiceStatus
 from retaguarda.i18n import N_
+from retaguarda.work.imports.tables import CsvImportStatus
+from retaguarda.work.sla.clocks import ClockState
+from retaguarda.work.tables import TaskStatus
+from retaguarda.work.webhooks.tables import DeliveryStatus
+from staffing.planning.tables import PlanStatus
 
-STATUS_LABELS: dict[str, str] = {
-    "queued": N_("Queued"),
-    "claimed": N_("In progress"),
-    "waiting_on_client": N_("Waiting for an answer"),
-    "done": N_("Done"),
-    "cancelled": N_("Cancelled"),
+STATUS_LABELS: dict[TaskStatus, str] = {
+    TaskStatus.QUEUED: N_("Queued"),
+    TaskStatus.CLAIMED: N_("In progress"),
+    TaskStatus.WAITING_ON_CLIENT: N_("Waiting for an answer"),
+    TaskStatus.DONE: N_("Done"),
+    TaskStatus.CANCELLED: N_("Cancelled"),
 }
 
 EVENT_LABELS: dict[str, str] = {
@@ -48,18 +55,18 @@ SIDE_LABELS: dict[str, str] = {
     "provider": N_("Operations team"),
 }
 
-IMPORT_LABELS: dict[str, str] = {
-    "pending": N_("Waiting to start"),
-    "running": N_("Importing"),
-    "done": N_("Finished"),
-    "failed": N_("Failed"),
+IMPORT_LABELS: dict[CsvImportStatus, str] = {
+    CsvImportStatus.PENDING: N_("Waiting to start"),
+    CsvImportStatus.RUNNING: N_("Importing"),
+    CsvImportStatus.DONE: N_("Finished"),
+    CsvImportStatus.FAILED: N_("Failed"),
 }
 
-DELIVERY_LABELS: dict[str, str] = {
-    "pending": N_("Pending"),
-    "sending": N_("Sending"),
-    "succeeded": N_("Delivered"),
-    "failed": N_("Failed"),
+DELIVERY_LABELS: dict[DeliveryStatus, str] = {
+    DeliveryStatus.PENDING: N_("Pending"),
+    DeliveryStatus.SENDING: N_("Sending"),
+    DeliveryStatus.SUCCEEDED: N_("Delivered"),
+    DeliveryStatus.FAILED: N_("Failed"),
 }
 
 OPERATOR_STATUS_LABELS: dict[str, str] = {
@@ -68,12 +75,12 @@ OPERATOR_STATUS_LABELS: dict[str, str] = {
     "offline": N_("Offline"),
 }
 
-SLA_STATE_LABELS: dict[str, str] = {
-    "running": N_("On track"),
-    "paused": N_("Paused"),
-    "warning": N_("At risk"),
-    "breached": N_("Breached"),
-    "met": N_("Met"),
+SLA_STATE_LABELS: dict[ClockState, str] = {
+    ClockState.RUNNING: N_("On track"),
+    ClockState.PAUSED: N_("Paused"),
+    ClockState.WARNING: N_("At risk"),
+    ClockState.BREACHED: N_("Breached"),
+    ClockState.MET: N_("Met"),
 }
 
 NOTICE_LABELS: dict[str, str] = {
@@ -96,11 +103,11 @@ GROUP_BY_LABELS: dict[str, str] = {
     "month": N_("Month"),
 }
 
-PLAN_STATUS_LABELS: dict[str, str] = {
-    "draft": N_("Draft"),
-    "approved": N_("Approved"),
-    "applied": N_("Applied"),
-    "cancelled": N_("Cancelled"),
+PLAN_STATUS_LABELS: dict[PlanStatus, str] = {
+    PlanStatus.DRAFT: N_("Draft"),
+    PlanStatus.APPROVED: N_("Approved"),
+    PlanStatus.APPLIED: N_("Applied"),
+    PlanStatus.CANCELLED: N_("Cancelled"),
 }
 
 PLAN_CHANGE_LABELS: dict[str, str] = {
@@ -122,12 +129,12 @@ PLAN_EVENT_LABELS: dict[str, str] = {
     "cancelled": N_("Cancelled"),
 }
 
-INVOICE_STATUS_LABELS: dict[str, str] = {
-    "draft": N_("Draft"),
-    "open": N_("Issued"),
-    "paid": N_("Paid"),
-    "void": N_("Void"),
-    "uncollectible": N_("Uncollectible"),
+INVOICE_STATUS_LABELS: dict[InvoiceStatus, str] = {
+    InvoiceStatus.DRAFT: N_("Draft"),
+    InvoiceStatus.OPEN: N_("Issued"),
+    InvoiceStatus.PAID: N_("Paid"),
+    InvoiceStatus.VOID: N_("Void"),
+    InvoiceStatus.UNCOLLECTIBLE: N_("Uncollectible"),
 }
 
 PAYMENT_LABELS: dict[str, str] = {

@@ -38,7 +38,6 @@ from retaguarda.work.schemas import (
     TaskCreate,
     TaskDetail,
     TaskPage,
-    TaskStatus,
     TaskTypeCreate,
     TaskTypeFromTemplate,
     TaskTypePage,
@@ -49,6 +48,7 @@ from retaguarda.work.schemas import (
     TimeEntryRead,
 )
 from retaguarda.work.service import catalog, claims, intake, task_reads, time
+from retaguarda.work.tables import TaskStatus
 from retaguarda.work.templates import TEMPLATES, TaskTypeTemplate
 
 CATALOG_WRITERS = (Role.ADMIN, Role.ACCOUNT_MANAGER)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -13,19 +12,12 @@ from msgspec import UNSET, Meta, UnsetType
 from retaguarda.wire import WireStruct
 from retaguarda.work.documents.schemas import FileRead
 from retaguarda.work.fields import FieldSpec
+from retaguarda.work.tables import TaskStatus
 
 Code = Annotated[str, Meta(pattern=r"^[a-z0-9][a-z0-9_.-]{0,59}$")]
 Priority = Annotated[int, Meta(ge=1, le=4, description="1 low, 2 normal, 3 high, 4 urgent")]
 LocaleNames = Annotated[dict[str, Annotated[str, Meta(min_length=1, max_length=200)]], Meta(min_length=1)]
 Body = Annotated[str, Meta(min_length=1, max_length=10000)]
-
-
-class TaskStatus(StrEnum):
-    QUEUED = "queued"
-    CLAIMED = "claimed"
-    WAITING_ON_CLIENT = "waiting_on_client"
-    DONE = "done"
-    CANCELLED = "cancelled"
 
 
 # ---- task types and queues ----------------------------------------------------------------------------

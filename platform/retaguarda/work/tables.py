@@ -3,6 +3,8 @@ point at the provider's roster (pools, operators, skills), so a client's data ca
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from piccolo.columns import (
     JSON,
     UUID,
@@ -18,9 +20,18 @@ from piccolo.columns import (
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
+from retaguarda.work.sla.clocks import ClockState
 from retaguarda.work.sla.tables import SlaPolicy
 from staffing.tables import Operator, Pool, Skill
 from tenants.tables import Tenant, User
+
+
+class TaskStatus(StrEnum):
+    QUEUED = "queued"
+    CLAIMED = "claimed"
+    WAITING_ON_CLIENT = "waiting_on_client"
+    DONE = "done"
+    CANCELLED = "cancelled"
 
 
 class TaskType(Table, tablename="task_type"):
@@ -84,7 +95,7 @@ class Task(Table, tablename="task"):
     title = Varchar(length=300, default="")
     payload = JSON(default="{}")
     priority = Integer(default=2)
-    status = Varchar(length=24, default="queued")
+    status = Varchar(length=24, choices=TaskStatus, default=TaskStatus.QUEUED.value)
     required_skill_id = UUID(null=True, default=None)
     assignee_id = ForeignKey(
         references=Operator, null=True, default=None, index=True, on_delete=OnDelete.set_null
@@ -109,10 +120,10 @@ class Task(Table, tablename="task"):
     sla_version_id = UUID(null=True, default=None)
     response_due_at = Timestamptz(null=True, default=None)
     response_warn_at = Timestamptz(null=True, default=None)
-    response_state = Varchar(length=12, null=True, default=None)
+    response_state = Varchar(length=12, null=True, default=None, choices=ClockState)
     resolution_due_at = Timestamptz(null=True, default=None)
     resolution_warn_at = Timestamptz(null=True, default=None)
-    resolution_state = Varchar(length=12, null=True, default=None)
+    resolution_state = Varchar(length=12, null=True, default=None, choices=ClockState)
     sla_next_at = Timestamptz(null=True, default=None)
     # While paused: when it paused and the business seconds the resolution clock had left (negative once
     # breached); the business seconds spent paused so far.
@@ -121,6 +132,20 @@ class Task(Table, tablename="task"):
     sla_paused_s = BigInt(default=0)
     # Unique (tenant_id, external_ref) where given; claim order index (status, queue_id, due_at, priority,
     # created_at): both in the index migration.
+
+
+# The columns of a task's SLA clocks, as ``work.sla.clocks`` starts and advances them: one list for every path
+# that reads or bulk-writes them (the CSV import, the sweep, the risk lists).
+SLA_CLOCK_COLUMNS = (
+    Task.sla_version_id,
+    Task.response_due_at,
+    Task.response_warn_at,
+    Task.response_state,
+    Task.resolution_due_at,
+    Task.resolution_warn_at,
+    Task.resolution_state,
+    Task.sla_next_at,
+)
 
 
 class TaskEvent(Table, tablename="task_event"):

@@ -22,7 +22,7 @@ from staffing.planning.schemas import ForecastRequest, ForecastRunRead
 from staffing.planning.service.adjustments import events_for, overrides_for
 from staffing.planning.service.history import load_history, local_today, trim_leading_quiet_days
 from staffing.planning.service.queues import PlannedQueue, planned_queues
-from staffing.planning.tables import ForecastInterval, ForecastRun
+from staffing.planning.tables import ForecastInterval, ForecastRun, ForecastRunStatus
 from staffing.planning.time_grid import Grid, local_cells, local_grid, sum_into, to_atoms
 from tenants.service.validation import raise_if_any
 
@@ -167,7 +167,7 @@ async def _compute(ctx: TenantContext, runs: list[dict[str, Any]], queues: list[
 async def compute_runs(ctx: TenantContext, run_ids: list[UUID]) -> None:
     """Compute the pending runs among these (done or failed ones are left alone: the job may run twice)."""
     runs = await ctx.select(ForecastRun).where(
-        ForecastRun.id.is_in(run_ids) & (ForecastRun.status == "pending")
+        ForecastRun.id.is_in(run_ids) & (ForecastRun.status == ForecastRunStatus.PENDING)
     )
     if not runs:
         return
@@ -195,7 +195,7 @@ async def fail_runs(ctx: TenantContext, run_ids: list[UUID], error: str) -> None
             ForecastRun.error: error[:2000],
             ForecastRun.finished_at: datetime.now(UTC),
         },
-    ).where(ForecastRun.id.is_in(run_ids) & (ForecastRun.status == "pending"))
+    ).where(ForecastRun.id.is_in(run_ids) & (ForecastRun.status == ForecastRunStatus.PENDING))
 
 
 # ---- reading ---------------------------------------------------------------------------------------------
@@ -296,7 +296,7 @@ async def queue_forecast(ctx: TenantContext, queue: PlannedQueue, grid: Grid) ->
 async def latest_run(ctx: TenantContext, queue_id: UUID) -> ForecastRunRead | None:
     row = (
         await ctx.select(ForecastRun)
-        .where((ForecastRun.queue_id == queue_id) & (ForecastRun.status != "pending"))
+        .where((ForecastRun.queue_id == queue_id) & (ForecastRun.status != ForecastRunStatus.PENDING))
         .order_by(ForecastRun.created_at, ascending=False)
         .first()
     )

@@ -12,7 +12,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from retaguarda.tenancy import TenantContext
-from retaguarda.work.tables import Task, TimeEntry
+from retaguarda.work.tables import Task, TaskStatus, TimeEntry
 from staffing.planning.forecaster import History
 from staffing.planning.service.queues import PlannedQueue
 from staffing.planning.time_grid import day_start, local_cells
@@ -60,7 +60,7 @@ async def load_history(
         Task.queue_id.is_in(list(index))
         & (Task.created_at >= since)
         & (Task.created_at < until)
-        & (Task.status != "cancelled")
+        & (Task.status != TaskStatus.CANCELLED)
     )
     if rows:
         spent = await _handle_seconds(ctx, list(index), since, until)

@@ -14,17 +14,10 @@ from retaguarda.audit import AuditAction, Target
 from retaguarda.errors import Conflict, FieldError, NotFound
 from retaguarda.tenancy import TenantContext
 from retaguarda.wire import MAX_PAGE_SIZE, after_cursor, page_of
-from staffing.planning.schemas import (
-    PlanChange,
-    PlanCreate,
-    PlanEventRead,
-    PlanRead,
-    PlanStatus,
-    PlanUpdate,
-)
+from staffing.planning.schemas import PlanChange, PlanCreate, PlanEventRead, PlanRead, PlanUpdate
 from staffing.planning.service.headcount import NEVER, load_roster
 from staffing.planning.service.plan_roster import Rewrite, rewrite
-from staffing.planning.tables import ScalingPlan, ScalingPlanEvent
+from staffing.planning.tables import PlanStatus, ScalingPlan, ScalingPlanEvent
 from staffing.schemas import MembershipCreate, MembershipUpdate
 from staffing.service import memberships
 from staffing.service.owner import roster_owner
@@ -181,7 +174,7 @@ async def update_plan(ctx: TenantContext, plan_id: UUID, data: PlanUpdate) -> Pl
         return current
     changed = await (
         ctx.update(ScalingPlan, {**changes, "updated_at": datetime.now(UTC)})
-        .where((ScalingPlan.id == plan_id) & (ScalingPlan.status == "draft"))
+        .where((ScalingPlan.id == plan_id) & (ScalingPlan.status == PlanStatus.DRAFT))
         .returning(ScalingPlan.id)
     )
     if not changed:

@@ -24,8 +24,8 @@ from billing.schemas import (
     ContractRead,
     InvoiceDetail,
     InvoiceRun,
-    InvoiceStatus,
 )
+from billing.tables import InvoiceStatus
 from retaguarda.auth import TenantKind, authenticated, requires_role
 from retaguarda.controller_kit import CONTEXT, Ctx
 from retaguarda.errors import Conflict, DomainError, FieldError, InvalidInput, NotFound

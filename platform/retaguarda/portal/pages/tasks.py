@@ -34,8 +34,9 @@ from retaguarda.tenancy import TenantContext
 from retaguarda.work.documents import service as documents
 from retaguarda.work.documents.schemas import FileRead
 from retaguarda.work.documents.tables import FilePurpose
-from retaguarda.work.schemas import TaskCreate, TaskStatus, TaskTypeRead
+from retaguarda.work.schemas import TaskCreate, TaskTypeRead
 from retaguarda.work.service import catalog, intake, task_reads
+from retaguarda.work.tables import TaskStatus
 from tenants.service.directory import get_tenant
 
 PAGE_SIZE = 25

@@ -15,8 +15,9 @@ from retaguarda.controller_kit import CONTEXT, READ_ERRORS, WRITE_ERRORS, Ctx, C
 from retaguarda.errors import FieldError, InvalidInput
 from retaguarda.tenancy import unit_of_work
 from retaguarda.work.imports import service
-from retaguarda.work.imports.schemas import CsvImportPage, CsvImportRead, CsvImportRowPage, CsvImportStatus
+from retaguarda.work.imports.schemas import CsvImportPage, CsvImportRead, CsvImportRowPage
 from retaguarda.work.imports.service import CsvUpload
+from retaguarda.work.imports.tables import CsvImportStatus
 
 TenantFilter = Annotated[UUID | None, QueryParameter(name="tenantId")]
 CSV_MEDIA_TYPES = frozenset({"text/csv", "application/csv", "text/plain"})

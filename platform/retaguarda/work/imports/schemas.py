@@ -3,18 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 from uuid import UUID
 
 from retaguarda.errors import FieldError
 from retaguarda.wire import WireStruct
-
-
-class CsvImportStatus(StrEnum):
-    PENDING = "pending"
-    RUNNING = "running"
-    DONE = "done"
-    FAILED = "failed"
+from retaguarda.work.imports.tables import CsvImportStatus
 
 
 class CsvImportRead(WireStruct):

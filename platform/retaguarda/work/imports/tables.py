@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from piccolo.columns import (
     JSON,
     UUID,
@@ -20,6 +22,13 @@ from retaguarda.work.tables import Queue, TaskType
 from tenants.tables import Tenant
 
 
+class CsvImportStatus(StrEnum):
+    PENDING = "pending"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
 class CsvImport(Table, tablename="csv_import"):
     """A CSV upload of many tasks, imported by a job with progress and a per-row report."""
 
@@ -29,7 +38,7 @@ class CsvImport(Table, tablename="csv_import"):
     task_type_id = ForeignKey(references=TaskType, null=False, on_delete=OnDelete.cascade)
     filename = Varchar(length=255, default="")
     content = Text()
-    status = Varchar(length=16, default="pending")  # pending | running | done | failed
+    status = Varchar(length=16, choices=CsvImportStatus, default=CsvImportStatus.PENDING.value)
     total_rows = Integer(default=0)
     processed_rows = Integer(default=0)
     accepted = Integer(default=0)

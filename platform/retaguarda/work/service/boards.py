@@ -14,8 +14,7 @@ from piccolo.query.functions.aggregate import Count
 from retaguarda.clock import now
 from retaguarda.tenancy import TenantContext
 from retaguarda.work.reach import OPERATOR_REACH_SQL, operator_reach
-from retaguarda.work.schemas import TaskStatus
-from retaguarda.work.tables import QueuePool, Task, TaskEvent, TimeEntry
+from retaguarda.work.tables import QueuePool, Task, TaskEvent, TaskStatus, TimeEntry
 
 OPEN_STATUSES = (TaskStatus.QUEUED.value, TaskStatus.CLAIMED.value, TaskStatus.WAITING_ON_CLIENT.value)
 TASK_SUMMARY = (

@@ -25,12 +25,12 @@ from retaguarda.errors import Conflict, FieldError, Forbidden, InvalidInput
 from retaguarda.i18n import N_
 from retaguarda.settings import get_settings
 from retaguarda.tenancy import TenantContext
-from retaguarda.work.schemas import Lease, TaskStatus
+from retaguarda.work.schemas import Lease
 from retaguarda.work.service.task_events import outbox_written, record_event
 from retaguarda.work.service.task_reads import get_task_row, task_read
 from retaguarda.work.service.time import close_open_entry, open_entry
 from retaguarda.work.sla.service.task_clocks import pause_task_clocks
-from retaguarda.work.tables import Task, TaskComment
+from retaguarda.work.tables import Task, TaskComment, TaskStatus
 from staffing.tables import Operator
 
 CLAIM_SQL = """

@@ -16,11 +16,11 @@ from retaguarda.wire import MAX_PAGE_SIZE, decode_cursor, encode_cursor
 from retaguarda.work.documents.schemas import file_read
 from retaguarda.work.documents.tables import TaskFile
 from retaguarda.work.reach import operator_reach
-from retaguarda.work.schemas import CommentRead, TaskDetail, TaskEventRead, TaskRead, TaskStatus
+from retaguarda.work.schemas import CommentRead, TaskDetail, TaskEventRead, TaskRead
 from retaguarda.work.service.search import search_condition
 from retaguarda.work.service.task_events import record_event
 from retaguarda.work.sla.service.task_clocks import resume_task_clocks, task_sla, task_slas
-from retaguarda.work.tables import Task, TaskComment, TaskEvent
+from retaguarda.work.tables import Task, TaskComment, TaskEvent, TaskStatus
 
 # After a client answers, the task waits this long for the operator who asked before anyone may take it.
 PREFERRED_FOR_S = 15 * 60

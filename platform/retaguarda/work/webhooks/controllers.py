@@ -12,7 +12,6 @@ from retaguarda.auth import Role, Scope, authenticated, requires_role, requires_
 from retaguarda.controller_kit import CONTEXT, READ_ERRORS, WRITE_ERRORS, Ctx, Cursor, Limit
 from retaguarda.work.webhooks import service as webhooks
 from retaguarda.work.webhooks.schemas import (
-    DeliveryStatus,
     WebhookDeliveryPage,
     WebhookDeliveryRead,
     WebhookEndpointCreate,
@@ -21,6 +20,7 @@ from retaguarda.work.webhooks.schemas import (
     WebhookEndpointUpdate,
     WebhookEndpointWithSecret,
 )
+from retaguarda.work.webhooks.tables import DeliveryStatus
 
 TenantFilter = Annotated[UUID | None, QueryParameter(name="tenantId", description="Only this client's.")]
 # A client's own admin, or the provider's staff who run the account; client members only look.

@@ -10,6 +10,7 @@ from uuid import UUID
 from msgspec import UNSET, Meta, UnsetType
 
 from retaguarda.wire import WireStruct
+from retaguarda.work.webhooks.tables import DeliveryStatus
 
 
 class WebhookEvent(StrEnum):
@@ -24,13 +25,6 @@ class WebhookEvent(StrEnum):
     TASK_LEASE_EXPIRED = "task.lease_expired"
     TASK_SLA_WARNING = "task.sla_warning"
     TASK_SLA_BREACHED = "task.sla_breached"
-
-
-class DeliveryStatus(StrEnum):
-    PENDING = "pending"  # waiting for its (next) attempt
-    SENDING = "sending"  # an attempt is in flight
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"  # gave up after the last attempt; can be retried by hand
 
 
 Url = Annotated[str, Meta(min_length=1, max_length=2000, description="https (http only for localhost)")]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from piccolo.columns import (
     JSON,
     UUID,
@@ -16,6 +18,13 @@ from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
 from tenants.tables import Tenant
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"  # waiting for its (next) attempt
+    SENDING = "sending"  # an attempt is in flight
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"  # gave up after the last attempt; can be retried by hand
 
 
 class WebhookEndpoint(Table, tablename="webhook_endpoint"):
@@ -37,7 +46,7 @@ class WebhookDelivery(Table, tablename="webhook_delivery"):
     message_id = Varchar(length=64)
     event_type = Varchar(length=60)
     payload = JSON(default="{}")
-    status = Varchar(length=16, default="pending")  # pending | succeeded | failed
+    status = Varchar(length=16, choices=DeliveryStatus, default=DeliveryStatus.PENDING.value)
     attempts = Integer(default=0)
     last_status_code = Integer(null=True, default=None)
     last_error = Text(default="")

@@ -21,14 +21,13 @@ from retaguarda.db import bulk_insert, is_postgres, is_unique_violation, transac
 from retaguarda.errors import FieldError, InvalidInput, NotFound
 from retaguarda.jobs import enqueue
 from retaguarda.tenancy import TenantContext, system_context
-from retaguarda.work.imports.schemas import CsvImportStatus
 from retaguarda.work.imports.service.reports import FILE_ROW
 from retaguarda.work.imports.service.upload import HEADER_ROW, CsvLayout, is_blank, open_csv
-from retaguarda.work.imports.tables import CsvImport, CsvImportRow
+from retaguarda.work.imports.tables import CsvImport, CsvImportRow, CsvImportStatus
 from retaguarda.work.schemas import TaskCreate, TaskTypeRead
 from retaguarda.work.service.catalog import get_task_type
 from retaguarda.work.service.intake import NewTask, prepare_task
-from retaguarda.work.tables import Queue, Task, TaskEvent
+from retaguarda.work.tables import SLA_CLOCK_COLUMNS, Queue, Task, TaskEvent
 from retaguarda.work.webhooks import service as webhooks
 from tenants.tables import Tenant
 
@@ -273,17 +272,10 @@ TASK_COLUMNS: Final = (
     Task.updated_at,
     Task.created_by,
     # SLA clocks (None without a policy), in the order of CLOCK_NAMES.
-    Task.sla_version_id,
-    Task.response_due_at,
-    Task.response_warn_at,
-    Task.response_state,
-    Task.resolution_due_at,
-    Task.resolution_warn_at,
-    Task.resolution_state,
-    Task.sla_next_at,
+    *SLA_CLOCK_COLUMNS,
     Task.due_at,
 )
-CLOCK_NAMES: Final = tuple(column._meta.name for column in TASK_COLUMNS[-9:])
+CLOCK_NAMES: Final = tuple(column._meta.name for column in (*SLA_CLOCK_COLUMNS, Task.due_at))
 EVENT_COLUMNS: Final = (
     TaskEvent.id,
     TaskEvent.tenant_id,

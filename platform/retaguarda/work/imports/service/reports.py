@@ -12,8 +12,8 @@ from retaguarda.db import json_value
 from retaguarda.errors import FieldError, InvalidInput, NotFound
 from retaguarda.tenancy import TenantContext
 from retaguarda.wire import MAX_PAGE_SIZE, after_cursor, page_of
-from retaguarda.work.imports.schemas import CsvImportRead, CsvImportRowRead, CsvImportStatus
-from retaguarda.work.imports.tables import CsvImport, CsvImportRow
+from retaguarda.work.imports.schemas import CsvImportRead, CsvImportRowRead
+from retaguarda.work.imports.tables import CsvImport, CsvImportRow, CsvImportStatus
 
 # The report line of the file as a whole: where a failed import says why it stopped.
 FILE_ROW: Final = 0

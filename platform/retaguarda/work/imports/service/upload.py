@@ -15,9 +15,9 @@ from retaguarda.errors import FieldError, InvalidInput
 from retaguarda.jobs import enqueue
 from retaguarda.tenancy import TenantContext, owning_client
 from retaguarda.work.fields import FieldSpec
-from retaguarda.work.imports.schemas import CsvImportRead, CsvImportStatus
+from retaguarda.work.imports.schemas import CsvImportRead
 from retaguarda.work.imports.service.reports import get_import
-from retaguarda.work.imports.tables import CsvImport
+from retaguarda.work.imports.tables import CsvImport, CsvImportStatus
 from retaguarda.work.service.catalog import find_queue, find_task_type
 from retaguarda.work.service.intake import DEFAULT_QUEUE
 

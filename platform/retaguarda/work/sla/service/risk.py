@@ -28,7 +28,7 @@ from retaguarda.tenancy import TenantContext
 from retaguarda.work.reach import operator_reach
 from retaguarda.work.schemas import SlaClockRead, TaskSla
 from retaguarda.work.sla.service.task_clocks import task_slas
-from retaguarda.work.tables import Notification, Task
+from retaguarda.work.tables import SLA_CLOCK_COLUMNS, Notification, Task
 
 OPEN_STATUSES = ["queued", "claimed", "waiting_on_client"]
 # Worst first: a breached clock needs attention before one in warning, a running one before a paused one.
@@ -45,13 +45,7 @@ CLOCK_COLUMNS = (
     Task.created_at,
     Task.first_claimed_at,
     Task.completed_at,
-    Task.sla_version_id,
-    Task.response_due_at,
-    Task.response_warn_at,
-    Task.response_state,
-    Task.resolution_due_at,
-    Task.resolution_warn_at,
-    Task.resolution_state,
+    *SLA_CLOCK_COLUMNS,
     Task.sla_paused_at,
     Task.sla_paused_s,
     Task.resolution_remaining_s,

@@ -21,7 +21,7 @@ from retaguarda.clock import now as utc_now
 from retaguarda.db import bulk_insert, is_postgres, pg_fetch
 from retaguarda.jobs import enqueue, wake_runner_after_commit
 from retaguarda.work.sla.clocks import Advance, advance
-from retaguarda.work.tables import Task, TaskEvent
+from retaguarda.work.tables import SLA_CLOCK_COLUMNS, Task, TaskEvent
 
 SWEEP_LIMIT = 2000
 
@@ -35,14 +35,7 @@ _COLUMNS = (
     Task.updated_at,
     Task.sla_paused_at,
     Task.due_at,
-    Task.response_due_at,
-    Task.response_warn_at,
-    Task.response_state,
-    Task.resolution_due_at,
-    Task.resolution_warn_at,
-    Task.resolution_state,
-    Task.sla_next_at,
-    Task.sla_version_id,
+    *SLA_CLOCK_COLUMNS,
 )
 
 EVENT_COLUMNS = (

@@ -15,10 +15,10 @@ from retaguarda.tenancy import TenantContext, system_context
 from retaguarda.wire import MAX_PAGE_SIZE, decode_cursor, page_of
 from retaguarda.work.service.task_reads import live_task_files
 from retaguarda.work.tables import Task, TaskEvent
-from retaguarda.work.webhooks.schemas import DeliveryStatus, WebhookDeliveryRead
+from retaguarda.work.webhooks.schemas import WebhookDeliveryRead
 from retaguarda.work.webhooks.service.endpoints import _endpoint_row
 from retaguarda.work.webhooks.service.sending import PING
-from retaguarda.work.webhooks.tables import WebhookDelivery, WebhookEndpoint
+from retaguarda.work.webhooks.tables import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 
 # Webhook event → the TaskEvent kind recording it, where the two names differ ("task.claimed" ↔ "claimed").
 EVENT_KINDS = {"task.waiting_on_client": "paused"}

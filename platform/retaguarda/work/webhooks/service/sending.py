@@ -21,10 +21,9 @@ from retaguarda.db import transaction
 from retaguarda.jobs import enqueue
 from retaguarda.settings import get_settings
 from retaguarda.tenancy import system_context
-from retaguarda.work.webhooks.schemas import DeliveryStatus
 from retaguarda.work.webhooks.service.endpoints import _is_private_host
 from retaguarda.work.webhooks.service.signing import signed_headers
-from retaguarda.work.webhooks.tables import WebhookDelivery
+from retaguarda.work.webhooks.tables import DeliveryStatus, WebhookDelivery
 
 log = logging.getLogger("retaguarda.webhooks")
 
