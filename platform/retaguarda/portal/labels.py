@@ -30,6 +30,7 @@ EVENT_LABELS: dict[str, str] = {
     "paused": N_("Question sent to the client"),
     "resumed": N_("Answered, back in the queue"),
     "commented": N_("New message"),
+    "noted": N_("Internal note added"),
     "completed": N_("Completed"),
     "reassigned": N_("Reassigned by a supervisor"),
     "time_corrected": N_("Time corrected"),
@@ -86,6 +87,8 @@ SLA_STATE_LABELS: dict[ClockState, str] = {
 NOTICE_LABELS: dict[str, str] = {
     "sla_warning": N_("SLA warning"),
     "sla_breached": N_("SLA breached"),
+    "client_question": N_("Question from the operator"),
+    "task_done": N_("Task done"),
 }
 
 CLOCK_LABELS: dict[str, str] = {

@@ -22,7 +22,7 @@ ACCOUNT_STAFF = (Role.ADMIN, Role.ACCOUNT_MANAGER)
 ROSTER_READERS = (Role.ADMIN, Role.ACCOUNT_MANAGER, Role.SUPERVISOR)
 # SLA: clients read their own attainment, provider staff every client they reach; account staff set policies.
 SLA_READERS = (*CLIENTS, Role.ADMIN, Role.ACCOUNT_MANAGER, Role.SUPERVISOR)
-NOTICE_READERS = (Role.ADMIN, Role.ACCOUNT_MANAGER, Role.SUPERVISOR, Role.OPERATOR)
+NOTICE_READERS = (Role.ADMIN, Role.ACCOUNT_MANAGER, Role.SUPERVISOR, Role.OPERATOR, *CLIENTS)
 # Staffing plans: account staff plan, supervisors read.
 PLAN_READERS = ROSTER_READERS
 PLAN_WRITERS = ACCOUNT_STAFF

@@ -28,6 +28,7 @@ from retaguarda.work.schemas import (
     AskClient,
     CommentCreate,
     CommentRead,
+    CompleteTask,
     Lease,
     LeaseCall,
     QueueCreate,
@@ -233,7 +234,9 @@ class TaskController(Controller):
         responses=WRITE_ERRORS,
     )
     async def comment(self, ctx: Ctx, task_id: FromPath[UUID], data: JSONBody[CommentCreate]) -> CommentRead:
-        return await documents.comment_with_files(ctx, task_id, data.body, data.file_ids)
+        return await documents.comment_with_files(
+            ctx, task_id, data.body, data.file_ids, internal=data.internal
+        )
 
     @post(
         "/{task_id:uuid}/reassign",
@@ -302,8 +305,8 @@ class WorkController(Controller):
         responses=WRITE_ERRORS,
         dependencies=STATEMENT_CONTEXT,
     )
-    async def complete(self, ctx: Ctx, task_id: FromPath[UUID], data: JSONBody[LeaseCall]) -> None:
-        await claims.complete(ctx, task_id, data.fencing_token)
+    async def complete(self, ctx: Ctx, task_id: FromPath[UUID], data: JSONBody[CompleteTask]) -> None:
+        await claims.complete(ctx, task_id, data.fencing_token, data.resolution)
 
 
 class TimeEntryController(Controller):

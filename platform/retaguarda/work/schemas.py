@@ -170,8 +170,12 @@ class TaskEventRead(WireStruct):
 
 
 class CommentRead(WireStruct):
+    """``kind``: reply (both sides read it), note (the provider's internal note: clients never see one),
+    resolution (the operator's closing note, which the client reads)."""
+
     id: UUID
     side: Literal["client", "provider"]
+    kind: Literal["reply", "note", "resolution"]
     author_id: UUID | None
     body: str
     created_at: datetime
@@ -189,6 +193,8 @@ class CommentCreate(WireStruct):
     body: Body
     # Files uploaded beforehand (POST /api/v1/files) that go with the message.
     file_ids: Annotated[list[UUID], Meta(max_length=20)] = msgspec.field(default_factory=list)
+    # Provider staff only: a note for the team that the client never sees (nor its webhooks).
+    internal: bool = False
 
 
 # ---- the operator's loop -----------------------------------------------------------------------------
@@ -206,6 +212,13 @@ class LeaseCall(WireStruct):
     """Every call on a held task carries the token the claim gave; an older one means the lease was lost."""
 
     fencing_token: int
+
+
+class CompleteTask(WireStruct):
+    """Completion, optionally with a resolution note the client reads on the task."""
+
+    fencing_token: int
+    resolution: Body | None = None
 
 
 class AskClient(WireStruct):

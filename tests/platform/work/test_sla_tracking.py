@@ -216,13 +216,22 @@ async def test_the_sweep_fires_warning_and_breach_once_and_tells_everyone(
         ]
         assert kinds == [("sla_warning", "response"), ("sla_breached", "response")]
         await floor.world.settle_jobs()
-        # The client's account manager and the provider's supervisor, in-app and by email; nobody else.
+        # The client's account manager and the provider's supervisor, in-app and by email; the client's own
+        # people hear of the warning (a task at risk), not of the breach; nobody else.
         notices = await Notification.select(Notification.user_id, Notification.kind)
         people = floor.world.people
         assert sorted((n["user_id"], n["kind"]) for n in notices) == sorted(
-            (people[who].user_id, kind)
-            for who in ("account_manager", "supervisor")
-            for kind in ("sla_warning", "sla_breached")
+            [
+                *(
+                    (people[who].user_id, kind)
+                    for who in ("account_manager", "supervisor")
+                    for kind in ("sla_warning", "sla_breached")
+                ),
+                *((people[who].user_id, "sla_warning") for who in ("a_admin", "a_member")),
+            ]
+        )
+        assert sorted(e.to for e in sender.sent if e.subject.startswith("Tarefa em risco")) == sorted(
+            [people["a_admin"].email, people["a_member"].email]
         )
         assert sorted(e.to for e in sender.sent if e.subject.startswith("SLA")) == sorted(
             [people["account_manager"].email, people["supervisor"].email] * 2

@@ -1,4 +1,6 @@
-"""A provider person's in-app notices (SLA warnings and breaches): the list, unread first, marking read."""
+"""A person's in-app notices: provider staff hear of SLA warnings and breaches; a client's people of questions
+from the operator, tasks done and tasks at risk, and choose how (in the app, by email) on the preferences
+page."""
 
 from __future__ import annotations
 
@@ -11,10 +13,11 @@ from litestar.response import Redirect, Template
 
 from retaguarda.auth import authenticated, requires_role
 from retaguarda.controller_kit import CONTEXT, Ctx
-from retaguarda.portal.forms import see_other, within
-from retaguarda.portal.navigation import NOTICE_READERS
+from retaguarda.portal.forms import read_form, see_other, text, within
+from retaguarda.portal.navigation import CLIENTS, NOTICE_READERS
 from retaguarda.portal.rendering import page
 from retaguarda.tenancy import TenantContext
+from retaguarda.work.service import client_notices
 from retaguarda.work.sla.service import inbox
 
 PAGE_SIZE = 50
@@ -50,6 +53,32 @@ class NoticePages(Controller):
         if request.query_params.get("open") == "1" and read.task_id is not None:
             return see_other(f"/tasks/{read.task_id}")
         return see_other("/notifications", notice="read")
+
+    @get("/preferences", operation_id="portalNotificationPreferences", guards=[requires_role(*CLIENTS)])
+    async def preferences_page(self, request: Request[Any, Any, Any], ctx: Ctx) -> Template:
+        return page(
+            request,
+            "notices/preferences.html",
+            preferences=await client_notices.preferences(ctx),
+            notice=request.query_params.get("notice") == "saved",
+        )
+
+    @post(
+        "/preferences",
+        operation_id="portalSaveNotificationPreferences",
+        guards=[requires_role(*CLIENTS)],
+        status_code=303,
+    )
+    async def save_preferences(self, request: Request[Any, Any, Any]) -> Redirect:
+        form = await read_form(request)
+        choices = [
+            client_notices.Preference(
+                kind, text(form, f"{kind}_in_app") == "on", text(form, f"{kind}_email") == "on"
+            )
+            for kind in client_notices.CLIENT_KINDS
+        ]
+        await within(request, lambda ctx: client_notices.set_preferences(ctx, choices))
+        return see_other("/notifications/preferences", notice="saved")
 
     @post("/read-all", operation_id="portalMarkAllNotificationsRead", status_code=303)
     async def mark_all_read(self, request: Request[Any, Any, Any]) -> Redirect:

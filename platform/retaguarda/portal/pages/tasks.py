@@ -15,6 +15,7 @@ from litestar.response import Redirect, Template
 from retaguarda.auth import Role, authenticated, requires_role
 from retaguarda.controller_kit import CONTEXT, Ctx
 from retaguarda.errors import Conflict, FieldError, InvalidInput
+from retaguarda.i18n import gettext_for
 from retaguarda.portal.fields import field_inputs, form_payload, shown_values
 from retaguarda.portal.forms import (
     FORM_LEVEL,
@@ -28,6 +29,7 @@ from retaguarda.portal.forms import (
 )
 from retaguarda.portal.labels import PRIORITY_LABELS, SIDE_LABELS, STATUS_LABELS
 from retaguarda.portal.navigation import CLIENTS, TASK_READERS
+from retaguarda.portal.people import actor_namer, user_names
 from retaguarda.portal.rendering import page, viewer_locale, viewer_timezone
 from retaguarda.settings import get_settings
 from retaguarda.tenancy import TenantContext
@@ -153,13 +155,16 @@ class TaskPages(Controller):
     @post("/{task_id:uuid}/comments", operation_id="portalComment", status_code=303)
     async def comment(self, request: Request[Any, Any, Any], task_id: FromPath[UUID]) -> Template | Redirect:
         form = await read_form(request)
-        body = text(form, "body")
+        body, internal = text(form, "body"), text(form, "internal") == "1"
         file_ids = [file_id for file_id in map(_uuid, form.getall("file_ids", [])) if file_id]
         try:
             if not body:
                 raise InvalidInput(errors=[FieldError("body", "required", "Write a message.")])
             await within(
-                request, lambda ctx: documents.comment_with_files(ctx, task_id, body[:10000], file_ids)
+                request,
+                lambda ctx: documents.comment_with_files(
+                    ctx, task_id, body[:10000], file_ids, internal=internal
+                ),
             )
         except (InvalidInput, Conflict) as exc:
             errors = refusal(exc, viewer_locale(request), {"body"})
@@ -247,6 +252,8 @@ async def task_page(
             task_type.fields, task.payload, viewer_locale(request), viewer_timezone(request), tenant.currency
         ),
         events=list(reversed(detail.events)),
+        who=await actor_namer(detail.events, gettext_for(viewer_locale(request))),
+        authors=await user_names(c.author_id for c in detail.comments),
         comments=detail.comments,
         sides=SIDE_LABELS,
         open=open_task,

@@ -8,13 +8,14 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from litestar import Controller, Request, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from retaguarda.auth import authenticated, requires_role
 from retaguarda.controller_kit import CONTEXT, Ctx
-from retaguarda.errors import FieldError, Forbidden, InvalidInput
+from retaguarda.errors import Conflict, FieldError, Forbidden, InvalidInput
 from retaguarda.portal.fields import shown_values
 from retaguarda.portal.forms import read_form, reading, refusal, see_other, text, within
 from retaguarda.portal.labels import SIDE_LABELS
@@ -26,7 +27,7 @@ from retaguarda.work.service import boards, catalog, claims, task_reads
 from retaguarda.work.service.claims import LeaseLost
 from tenants.service.directory import get_tenant
 
-NOTICES = ("done", "released", "asked", "empty", "lost")
+NOTICES = ("done", "released", "asked", "empty", "lost", "replied", "noted")
 
 
 def _token(form: Any) -> int:
@@ -51,6 +52,12 @@ class WorkPages(Controller):
 
     @post("/next", operation_id="portalClaimNext", status_code=303)
     async def claim_next(self, request: Request[Any, Any, Any]) -> Redirect:
+        form = await read_form(request)
+        if text(form, "confirm") != "1":
+            # Holding a task already, another one is taken only once the operator says so.
+            held = await reading(request, claims.held_leases)
+            if held:
+                return see_other("/work", task=str(held[0].task.id), confirm="next")
         lease = await within(request, claims.claim_next_task)
         if lease is None:
             return see_other("/work", notice="empty")
@@ -58,8 +65,31 @@ class WorkPages(Controller):
 
     @post("/{task_id:uuid}/complete", operation_id="portalComplete", status_code=303)
     async def complete(self, request: Request[Any, Any, Any], task_id: FromPath[UUID]) -> Redirect:
-        token = _token(await read_form(request))
-        return await _fenced(request, lambda ctx: claims.complete(ctx, task_id, token), "done")
+        form = await read_form(request)
+        token, resolution = _token(form), text(form, "resolution")[:10000] or None
+        return await _fenced(request, lambda ctx: claims.complete(ctx, task_id, token, resolution), "done")
+
+    @post("/{task_id:uuid}/reply", operation_id="portalReply", status_code=303)
+    async def reply(self, request: Request[Any, Any, Any], task_id: FromPath[UUID]) -> Template | Redirect:
+        """A message to the client, or an internal note for the team, while the task stays held."""
+        form = await read_form(request)
+        body, internal = text(form, "body"), text(form, "internal") == "1"
+        try:
+            if not body:
+                raise InvalidInput(errors=[FieldError("body", "required", "Write a message.")])
+            await within(
+                request, lambda ctx: task_reads.add_comment(ctx, task_id, body[:10000], internal=internal)
+            )
+        except (InvalidInput, Conflict) as exc:
+            errors = refusal(exc, viewer_locale(request), {"body"})
+
+            async def again(ctx: TenantContext) -> Template:
+                return await _work_page(
+                    request, ctx, errors, "", active_id=task_id, status_code=422, draft=body
+                )
+
+            return await reading(request, again)
+        return see_other("/work", task=str(task_id), notice="noted" if internal else "replied")
 
     @post("/{task_id:uuid}/release", operation_id="portalRelease", status_code=303)
     async def release(self, request: Request[Any, Any, Any], task_id: FromPath[UUID]) -> Redirect:
@@ -103,6 +133,7 @@ async def _work_page(
     *,
     active_id: UUID | None = None,
     status_code: int = 200,
+    draft: str = "",
 ) -> Template:
     held = await claims.held_leases(ctx)
     wanted = active_id or _uuid(request.query_params.get("task", ""))
@@ -118,6 +149,8 @@ async def _work_page(
         context = {
             "task_type": task_type,
             "tenant": tenant,
+            "sla": detail.task.sla,
+            "client_language": Locale.parse(tenant.locale).get_display_name(viewer_locale(request)),
             "values": shown_values(
                 task_type.fields, active.task.payload, viewer_locale(request), timezone, tenant.currency
             ),
@@ -139,6 +172,8 @@ async def _work_page(
         errors=errors,
         question=question,
         notice=notice if notice in NOTICES else None,
+        confirm_next=request.query_params.get("confirm") == "next" and bool(held),
+        draft=draft,
         **context,
     )
 

@@ -393,10 +393,11 @@ async def submit_task_with_files(ctx: TenantContext, data: TaskCreate) -> TaskRe
 
 
 async def comment_with_files(
-    ctx: TenantContext, task_id: UUID, body: str, file_ids: Sequence[UUID]
+    ctx: TenantContext, task_id: UUID, body: str, file_ids: Sequence[UUID], *, internal: bool = False
 ) -> CommentRead:
-    """A message, and the files uploaded beforehand that go with it (in the caller's transaction)."""
-    comment = await task_reads.add_comment(ctx, task_id, body)
+    """A message (or the provider's internal note), and the files uploaded beforehand that go with it (in the
+    caller's transaction)."""
+    comment = await task_reads.add_comment(ctx, task_id, body, internal=internal)
     if file_ids:
         task = await get_task_row(ctx, task_id)
         await attach_loose_files(

@@ -9,9 +9,10 @@ from typing import Any
 from uuid import UUID
 
 from piccolo.columns.combination import WhereRaw
-from piccolo.query.functions.aggregate import Count
+from piccolo.query.functions.aggregate import Count, Sum
 
 from retaguarda.clock import now
+from retaguarda.db import json_value
 from retaguarda.tenancy import TenantContext
 from retaguarda.work.reach import OPERATOR_REACH_SQL, operator_reach
 from retaguarda.work.tables import QueuePool, Task, TaskEvent, TaskStatus, TimeEntry
@@ -135,15 +136,30 @@ async def pool_board(ctx: TenantContext, pool_id: UUID) -> PoolBoard:
 
 
 @dataclass(frozen=True)
+class TypeDay:
+    """One task type in an operator's day: tasks completed, their mean handle time against the type's
+    expected time."""
+
+    names: dict[str, str]
+    code: str
+    completed: int
+    handle_s: int
+    expected_s: int
+
+
+@dataclass(frozen=True)
 class OperatorDay:
     completed: int
-    seconds: int
+    seconds: int  # time on tasks (captured entries, a running one up to now)
+    waiting_s: int = 0  # time the tasks it asked about waited on the client's answer
+    by_type: list[TypeDay] = field(default_factory=list)
 
 
 async def operator_day(ctx: TenantContext, operator_id: UUID, since: datetime) -> OperatorDay:
-    """Tasks an operator completed since ``since`` and the time it captured since then (a running entry
-    counts up to now)."""
-    completed = await ctx.count(TaskEvent).where(
+    """An operator's day since ``since``: tasks completed, time on tasks, time its questions kept tasks
+    waiting on clients, and per task type the mean handle time of the tasks completed (all the operator's
+    captured time on each, earlier days too) against the type's expected time."""
+    done = await ctx.select(TaskEvent, TaskEvent.task_id).where(
         (TaskEvent.operator_id == operator_id) & (TaskEvent.kind == "completed") & (TaskEvent.at >= since)
     )
     entries = await ctx.select(
@@ -158,4 +174,76 @@ async def operator_day(ctx: TenantContext, operator_id: UUID, since: datetime) -
         row["seconds"] if row["ended_at"] is not None else int((stamp - row["started_at"]).total_seconds())
         for row in entries
     )
-    return OperatorDay(completed=int(completed), seconds=max(seconds, 0))
+    done_ids = list({row["task_id"] for row in done})
+    return OperatorDay(
+        completed=len(done),
+        seconds=max(seconds, 0),
+        waiting_s=await _waiting_seconds(ctx, operator_id, since, stamp),
+        by_type=await _by_type(ctx, operator_id, done_ids) if done_ids else [],
+    )
+
+
+async def _by_type(ctx: TenantContext, operator_id: UUID, task_ids: list[UUID]) -> list[TypeDay]:
+    handled = (
+        await ctx.select(TimeEntry, TimeEntry.task_id, Sum(TimeEntry.seconds))
+        .where(
+            (TimeEntry.operator_id == operator_id)
+            & TimeEntry.task_id.is_in(task_ids)
+            & (TimeEntry.source == "auto")
+        )
+        .group_by(TimeEntry.task_id)
+    )
+    per_task = {row["task_id"]: int(row["sum"] or 0) for row in handled}
+    tasks = await ctx.select(
+        Task,
+        Task.id,
+        Task.task_type_id,
+        Task.task_type_id.code,
+        Task.task_type_id.names,
+        Task.task_type_id.expected_handle_s,
+    ).where(Task.id.is_in(task_ids))
+    grouped: dict[UUID, list[dict[str, Any]]] = {}
+    for row in tasks:
+        grouped.setdefault(row["task_type_id"], []).append(row)
+    days = []
+    for rows in grouped.values():
+        first = rows[0]
+        total = sum(per_task.get(row["id"], 0) for row in rows)
+        days.append(
+            TypeDay(
+                names=json_value(first["task_type_id.names"]) or {},
+                code=first["task_type_id.code"],
+                completed=len(rows),
+                handle_s=total // len(rows),
+                expected_s=int(first["task_type_id.expected_handle_s"]),
+            )
+        )
+    return sorted(days, key=lambda day: -day.completed)
+
+
+async def _waiting_seconds(ctx: TenantContext, operator_id: UUID, since: datetime, until: datetime) -> int:
+    """Wall time since ``since`` that the operator's questions kept tasks waiting: from each question
+    (a ``paused`` event of its own) to the client's answer (the task's next ``resumed``), or to now."""
+    asked_on = await ctx.select(TaskEvent, TaskEvent.task_id).where(
+        (TaskEvent.operator_id == operator_id) & (TaskEvent.kind == "paused") & (TaskEvent.at >= since)
+    )
+    if not asked_on:
+        return 0
+    events = await (
+        ctx.select(TaskEvent, TaskEvent.task_id, TaskEvent.kind, TaskEvent.at, TaskEvent.operator_id)
+        .where(
+            TaskEvent.kind.is_in(["paused", "resumed"])
+            & (TaskEvent.at >= since)
+            & TaskEvent.task_id.is_in(list({row["task_id"] for row in asked_on}))
+        )
+        .order_by(TaskEvent.at)
+    )
+    asked: dict[UUID, datetime] = {}
+    waited = 0.0
+    for event in events:
+        if event["kind"] == "paused" and event["operator_id"] == operator_id:
+            asked[event["task_id"]] = event["at"]
+        elif event["kind"] == "resumed" and event["task_id"] in asked:
+            waited += (event["at"] - asked.pop(event["task_id"])).total_seconds()
+    waited += sum((until - at).total_seconds() for at in asked.values())
+    return int(waited)

@@ -20,7 +20,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from retaguarda.clock import now
-from retaguarda.db import is_postgres, pg_fetch, positional
+from retaguarda.db import is_postgres, pg_fetch, positional, transaction
 from retaguarda.errors import Conflict, FieldError, Forbidden, InvalidInput
 from retaguarda.i18n import N_
 from retaguarda.settings import get_settings
@@ -337,18 +337,31 @@ async def ask_client(ctx: TenantContext, task_id: UUID, fencing_token: int, ques
     )
 
 
-async def complete(ctx: TenantContext, task_id: UUID, fencing_token: int) -> None:
-    await _held_write(
-        ctx,
-        task_id,
-        fencing_token,
-        {
-            Task.status: TaskStatus.DONE.value,
-            Task.lease_expires_at: None,
-            Task.completed_at: now(),
-        },
-        Handover("completed", "task.completed"),
-    )
+async def complete(
+    ctx: TenantContext, task_id: UUID, fencing_token: int, resolution: str | None = None
+) -> None:
+    """Finish the task; a resolution note, when given, is kept as the closing message the client reads."""
+    values = {Task.status: TaskStatus.DONE.value, Task.lease_expires_at: None, Task.completed_at: now()}
+    handover = Handover("completed", "task.completed")
+    if not resolution:
+        await _held_write(ctx, task_id, fencing_token, values, handover)
+        return
+    # Two writes: under a statement unit each would commit alone, and a note must never outlive a refused
+    # completion (nor a completion lose its note).
+    async with transaction():
+        row = await _held_write(ctx, task_id, fencing_token, values, handover)
+        await ctx.insert(
+            TaskComment(
+                id=uuid4(),
+                tenant_id=row["tenant_id"],
+                task_id=task_id,
+                author_id=ctx.principal.user_id,
+                side="provider",
+                kind="resolution",
+                body=resolution,
+                created_at=row["completed_at"],
+            )
+        )
 
 
 async def held_leases(ctx: TenantContext) -> list[Lease]:

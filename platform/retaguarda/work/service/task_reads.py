@@ -10,7 +10,7 @@ import msgspec
 
 from retaguarda.clock import now
 from retaguarda.db import is_postgres, json_value
-from retaguarda.errors import Conflict, NotFound
+from retaguarda.errors import Conflict, Forbidden, NotFound
 from retaguarda.tenancy import TenantContext
 from retaguarda.wire import MAX_PAGE_SIZE, decode_cursor, encode_cursor
 from retaguarda.work.documents.schemas import file_read
@@ -112,12 +112,21 @@ async def get_task_row(ctx: TenantContext, task_id: UUID) -> dict[str, Any]:
     return row
 
 
+# What a client never reads of a task: the provider's internal notes, and the history rows that say one was
+# written.
+INTERNAL_COMMENT_KINDS = ("note",)
+INTERNAL_EVENT_KINDS = ("noted",)
+
+
 async def get_task_detail(ctx: TenantContext, task_id: UUID) -> TaskDetail:
     row = await get_task_row(ctx, task_id)
-    events = await ctx.select(TaskEvent).where(TaskEvent.task_id == task_id).order_by(TaskEvent.at)
-    comments = (
-        await ctx.select(TaskComment).where(TaskComment.task_id == task_id).order_by(TaskComment.created_at)
-    )
+    events_query = ctx.select(TaskEvent).where(TaskEvent.task_id == task_id)
+    comments_query = ctx.select(TaskComment).where(TaskComment.task_id == task_id)
+    if not ctx.principal.is_provider:
+        events_query = events_query.where(TaskEvent.kind.not_in(list(INTERNAL_EVENT_KINDS)))
+        comments_query = comments_query.where(TaskComment.kind.not_in(list(INTERNAL_COMMENT_KINDS)))
+    events = await events_query.order_by(TaskEvent.at)
+    comments = await comments_query.order_by(TaskComment.created_at)
     return TaskDetail(
         task=with_sla(task_read(row), await task_sla(row)),
         events=[
@@ -150,19 +159,25 @@ def comment_read(row: dict[str, Any]) -> CommentRead:
     return CommentRead(
         id=row["id"],
         side=row["side"],
+        kind=row["kind"],
         author_id=row["author_id"],
         body=row["body"],
         created_at=row["created_at"],
     )
 
 
-async def add_comment(ctx: TenantContext, task_id: UUID, body: str) -> CommentRead:
-    """A message on the task. A client's answer to a task waiting on it puts the task back in the queue,
-    reserved for a while for the operator who asked."""
+async def add_comment(ctx: TenantContext, task_id: UUID, body: str, *, internal: bool = False) -> CommentRead:
+    """A message on the task, or with ``internal`` the provider's note that the client never reads (no
+    webhook either). A reply from the provider leaves the task where it is: it does not pause it. A client's
+    answer to a task waiting on it puts the task back in the queue, reserved for a while for the operator who
+    asked."""
+    if internal and not ctx.principal.is_provider:
+        raise Forbidden("Only the provider's staff write internal notes.")
     row = await get_task_row(ctx, task_id)
     if row["status"] in (TaskStatus.DONE, TaskStatus.CANCELLED):
         raise Conflict("The task is closed.")
     side = "provider" if ctx.principal.is_provider else "client"
+    kind = "note" if internal else "reply"
     stamp = now()
     comment = TaskComment(
         id=uuid4(),
@@ -170,6 +185,7 @@ async def add_comment(ctx: TenantContext, task_id: UUID, body: str) -> CommentRe
         task_id=task_id,
         author_id=ctx.principal.user_id,
         side=side,
+        kind=kind,
         body=body,
         created_at=stamp,
     )
@@ -177,11 +193,11 @@ async def add_comment(ctx: TenantContext, task_id: UUID, body: str) -> CommentRe
     await record_event(
         row["tenant_id"],
         task_id,
-        "commented",
+        "noted" if internal else "commented",
         at=stamp,
         actor_user_id=ctx.principal.user_id,
         data={"side": side},
-        publish="task.commented",
+        publish=None if internal else "task.commented",
     )
     if side == "client" and row["status"] == TaskStatus.WAITING_ON_CLIENT:
         resumed = (
@@ -207,5 +223,12 @@ async def add_comment(ctx: TenantContext, task_id: UUID, body: str) -> CommentRe
             data={"preferredOperatorId": str(row["preferred_operator_id"] or "")},
         )
     return comment_read(
-        {"id": comment.id, "side": side, "author_id": comment.author_id, "body": body, "created_at": stamp}
+        {
+            "id": comment.id,
+            "side": side,
+            "kind": kind,
+            "author_id": comment.author_id,
+            "body": body,
+            "created_at": stamp,
+        }
     )

@@ -6,16 +6,18 @@ from datetime import date
 from typing import Annotated, Any
 from uuid import UUID
 
-from litestar import Controller, Request, Response, delete, get, patch, post
+from litestar import Controller, Request, Response, delete, get, patch, post, put
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
-from retaguarda.auth import Role, Scope, authenticated, provider_staff, requires_role, requires_scope
+from retaguarda.auth import Role, Scope, authenticated, requires_role, requires_scope
 from retaguarda.controller_kit import CONTEXT, READ_ERRORS, WRITE_ERRORS, Ctx, Cursor, Limit
 from retaguarda.errors import FieldError, InvalidInput
 from retaguarda.i18n import negotiate_request_locale
+from retaguarda.work.service import client_notices
 from retaguarda.work.sla.schemas import (
     AttainmentReport,
     NotificationPage,
+    NotificationPreferenceRead,
     NotificationRead,
     SlaPolicyCreate,
     SlaPolicyPage,
@@ -160,10 +162,37 @@ class SlaReportController(Controller):
 
 
 class NotificationController(Controller):
+    """Every signed-in person's own notices: provider staff's SLA notices, a client's people's questions,
+    completions and tasks at risk (with their preferences)."""
+
     path = "/api/v1/notifications"
     tags = ["Notifications"]
-    guards = [authenticated, provider_staff]
+    guards = [authenticated]
     dependencies = CONTEXT
+
+    @get(
+        "/preferences",
+        operation_id="getNotificationPreferences",
+        guards=[requires_role(Role.CLIENT_ADMIN, Role.CLIENT_MEMBER)],
+        responses=READ_ERRORS,
+    )
+    async def get_preferences(self, ctx: Ctx) -> list[NotificationPreferenceRead]:
+        return [_preference_read(p) for p in await client_notices.preferences(ctx)]
+
+    @put(
+        "/preferences",
+        operation_id="setNotificationPreferences",
+        guards=[requires_role(Role.CLIENT_ADMIN, Role.CLIENT_MEMBER)],
+        responses=WRITE_ERRORS,
+    )
+    async def set_preferences(
+        self, ctx: Ctx, data: JSONBody[list[NotificationPreferenceRead]]
+    ) -> list[NotificationPreferenceRead]:
+        """The choices sent replace the caller's; a kind left out goes back to the default (both)."""
+        await client_notices.set_preferences(
+            ctx, [client_notices.Preference(p.kind, p.in_app, p.email) for p in data]
+        )
+        return [_preference_read(p) for p in await client_notices.preferences(ctx)]
 
     @get(
         "/",
@@ -188,3 +217,11 @@ class NotificationController(Controller):
 
 
 ROUTES = [SlaPolicyController, SlaReportController, NotificationController]
+
+
+def _preference_read(preference: client_notices.Preference) -> NotificationPreferenceRead:
+    return NotificationPreferenceRead(
+        kind=preference.kind,  # type: ignore[arg-type]
+        in_app=preference.in_app,
+        email=preference.email,
+    )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 from uuid import UUID
 
 import msgspec
@@ -108,3 +108,11 @@ class AttainmentReport(WireStruct):
     timezone: str
     rows: list[AttainmentRow]
     total: AttainmentRow
+
+
+class NotificationPreferenceRead(WireStruct):
+    """How a client's person hears of one kind of notice (client_question, task_done, sla_warning)."""
+
+    kind: Literal["client_question", "task_done", "sla_warning"]
+    in_app: bool
+    email: bool

@@ -15,6 +15,7 @@ from retaguarda.auth import Role, TenantKind
 from retaguarda.i18n import N_, gettext_for, normalize_locale
 from retaguarda.mail import Email, get_sender
 from retaguarda.settings import get_settings
+from retaguarda.work.service import client_notices
 from retaguarda.work.tables import Notification, Task, TaskEvent
 from retaguarda.work.webhooks import service as webhooks
 from tenants.tables import AccountAssignment, Membership, Tenant, User
@@ -50,7 +51,7 @@ def _email(user: dict[str, Any], event: dict[str, Any], task: dict[str, Any], cl
     clock = (event["data"] or {}).get("clock", "resolution")
     due = str((event["data"] or {}).get("dueAt", ""))[:16].replace("T", " ")
     body = _(BODIES.get(clock, BODIES["resolution"])).format(title=task["title"], client=client, due=due)
-    link = f"{get_settings().server.public_url.rstrip('/')}/portal/tasks/{task['id']}"
+    link = f"{get_settings().server.public_url.rstrip('/')}/tasks/{task['id']}"
     return Email(
         to=user["email"],
         subject=_(SUBJECTS[event["kind"]]).format(title=task["title"]),
@@ -100,6 +101,12 @@ async def notify_event(event_id: UUID) -> list[Email]:
         if inserted:
             emails.append(_email(user, event, task, client["name"] if client else ""))
     await webhooks.fan_out(task["id"], f"task.{event['kind']}", event_id)
+    if event["kind"] == "sla_warning":
+        # The client's own people hear of a task at risk too (each as it chose); a breach is the provider's
+        # to handle and report, not a second alarm to the client.
+        emails += await client_notices.notify_clients(
+            task["id"], "sla_warning", event_id, event["data"] or {}
+        )
     return emails
 
 
