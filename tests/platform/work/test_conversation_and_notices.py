@@ -11,7 +11,7 @@ import httpx
 
 from retaguarda.db import transaction
 from retaguarda.mail import LogSender, set_sender
-from retaguarda.work.service.client_notices import notify_clients
+from retaguarda.work.sla.service.client_notices import notify_clients
 from retaguarda.work.tables import TaskEvent
 from tests.platform.portal.support import text_of
 from tests.support.work import Floor

@@ -17,8 +17,7 @@ from retaguarda.portal.forms import read_form, see_other, text, within
 from retaguarda.portal.navigation import CLIENTS, NOTICE_READERS
 from retaguarda.portal.rendering import page
 from retaguarda.tenancy import TenantContext
-from retaguarda.work.service import client_notices
-from retaguarda.work.sla.service import inbox
+from retaguarda.work.sla.service import client_notices, inbox
 
 PAGE_SIZE = 50
 

@@ -13,7 +13,6 @@ from retaguarda.auth import Role, Scope, authenticated, requires_role, requires_
 from retaguarda.controller_kit import CONTEXT, READ_ERRORS, WRITE_ERRORS, Ctx, Cursor, Limit
 from retaguarda.errors import FieldError, InvalidInput
 from retaguarda.i18n import negotiate_request_locale
-from retaguarda.work.service import client_notices
 from retaguarda.work.sla.schemas import (
     AttainmentReport,
     NotificationPage,
@@ -25,7 +24,7 @@ from retaguarda.work.sla.schemas import (
     SlaPolicyUpdate,
     SlaPolicyVersionRead,
 )
-from retaguarda.work.sla.service import inbox, policies, reports
+from retaguarda.work.sla.service import client_notices, inbox, policies, reports
 from retaguarda.work.sla.service.reports import GroupBy
 
 POLICY_WRITERS = (Role.ADMIN, Role.ACCOUNT_MANAGER)

@@ -8,7 +8,7 @@ from uuid import UUID
 from retaguarda.db import transaction
 from retaguarda.jobs import job
 from retaguarda.mail import Email, get_sender
-from retaguarda.work.service import client_notices
+from retaguarda.work.sla.service import client_notices
 from retaguarda.work.webhooks.service.deliveries import fan_out
 from retaguarda.work.webhooks.service.sending import deliver
 

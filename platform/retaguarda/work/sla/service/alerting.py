@@ -15,7 +15,7 @@ from retaguarda.auth import Role, TenantKind
 from retaguarda.i18n import N_, gettext_for, normalize_locale
 from retaguarda.mail import Email, get_sender
 from retaguarda.settings import get_settings
-from retaguarda.work.service import client_notices
+from retaguarda.work.sla.service import client_notices
 from retaguarda.work.tables import Notification, Task, TaskEvent
 from retaguarda.work.webhooks import service as webhooks
 from tenants.tables import AccountAssignment, Membership, Tenant, User
