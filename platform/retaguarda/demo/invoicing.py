@@ -5,6 +5,7 @@ month; the instants the services stamp are then those of that day."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
+from typing import Any
 from uuid import UUID
 
 from billing.schemas import InvoiceRun
@@ -17,6 +18,7 @@ from retaguarda.demo.model import DemoClient, as_provider
 # Invoices go out on the second day of the month, mid-morning on the client's clock.
 ISSUED_ON_DAY = 2
 ISSUED_AT = time(10, 30)
+PAID_DAYS_EARLY = 3
 
 
 async def invoice_past_months(client: DemoClient, now: datetime, manager: UUID | None) -> int:
@@ -36,17 +38,22 @@ async def invoice_past_months(client: DemoClient, now: datetime, manager: UUID |
                 issued_day = next_month(month).replace(day=ISSUED_ON_DAY)
                 issued = datetime.combine(issued_day, ISSUED_AT, tzinfo=client.zone).astimezone(UTC)
                 issued = min(issued, now)
-                await ctx.update(
-                    Invoice,
-                    {
-                        Invoice.created_at: issued - timedelta(minutes=40),
-                        Invoice.finalized_at: issued,
-                        # The terms count from the day it was issued.
-                        Invoice.due_date: final.due_date - (today - issued.astimezone(client.zone).date())
-                        if final.due_date
-                        else None,
-                    },
-                ).where(Invoice.id == draft.id)
+                # The terms count from the day it was issued.
+                shift = today - issued.astimezone(client.zone).date()
+                due = final.due_date - shift if final.due_date else None
+                values: dict[Any, Any] = {
+                    Invoice.created_at: issued - timedelta(minutes=40),
+                    Invoice.finalized_at: issued,
+                    Invoice.due_date: due,
+                }
+                if final.status == "open" and due is not None and due < today:
+                    # Paid by transfer a few days before it fell due (the demo has no Stripe account whose
+                    # events would say so).
+                    paid = datetime.combine(
+                        due - timedelta(days=PAID_DAYS_EARLY), ISSUED_AT, tzinfo=client.zone
+                    )
+                    values |= {Invoice.status: "paid", Invoice.paid_at: paid.astimezone(UTC)}
+                await ctx.update(Invoice, values).where(Invoice.id == draft.id)
                 made += 1
         month = next_month(month)
     return made

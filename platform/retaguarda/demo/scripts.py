@@ -213,7 +213,7 @@ PAO_QUENTE = ClientScript(
         rounding=Rounding(increment_minutes=6, mode=RoundingMode.UP, scope=RoundingScope.ENTRY),
         surcharges=Surcharges(weekend=Decimal("1.5"), holiday=Decimal(2), out_of_hours=Decimal("1.25")),
         retainer=Retainer(
-            fee=Decimal("12000.00"), included_hours=Decimal(120), overage_rate=Decimal("110.00")
+            fee=Decimal("85000.00"), included_hours=Decimal(950), overage_rate=Decimal("110.00")
         ),
         sla_credits=CREDITS,
         tax=Tax(rate_percent=Decimal(5)),
