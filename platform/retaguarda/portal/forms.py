@@ -1,24 +1,30 @@
 """Forms: one unit of work per submission, and the domain's field errors shown next to their inputs.
 
-A form's write runs in its own transaction and a refusal escapes it, so the transaction rolls back before the
-page is rendered again: a refused form never leaves anything half-written.
+Every portal form goes the same way, through :func:`submit_form`: read the inputs its :class:`FormSpec`
+names, validate and write in one unit of work, and either redirect (303) or render the page again (422) with
+the values as typed and a message by each input. A form's write runs in its own transaction and a refusal
+escapes it, so the transaction rolls back before the page is rendered again: a refused form never leaves
+anything half-written.
 """
 
 from __future__ import annotations
 
+import inspect
 import re
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 import msgspec
 from litestar import Request
 from litestar.datastructures import FormMultiDict
-from litestar.response import Redirect
+from litestar.response import Redirect, Template
 
 from retaguarda.auth import current_principal
-from retaguarda.errors import DomainError, FieldError, InvalidInput
+from retaguarda.errors import Conflict, DomainError, FieldError, InvalidInput
 from retaguarda.i18n import N_, gettext_for
+from retaguarda.portal.rendering import viewer_locale
 from retaguarda.tenancy import TenantContext, unit_of_work
 
 T = TypeVar("T")
@@ -154,3 +160,72 @@ def decode(body: dict[str, Any], shape: type[T]) -> T:
         field = found.group(1) if found else "body"
         code = "required" if "missing required" in str(exc).lower() else "invalid"
         raise InvalidInput(errors=[FieldError(field, code, str(exc))]) from None
+
+
+# Codes that say no more than "empty" or "not right": where a form names what the input wants, that says more.
+VAGUE_CODES = frozenset(
+    {"required", "invalid", "invalid_type", "invalid_date", "invalid_datetime", "invalid_choice", "not_found"}
+)
+
+
+@dataclass(frozen=True)
+class FormSpec:
+    """A form's inputs, and for each what to tell a person who left it empty or typed something it cannot
+    take ("Enter the first day of the event."), marked with ``N_``."""
+
+    fields: tuple[str, ...]
+    messages: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def names(self) -> set[str]:
+        return set(self.fields)
+
+    def read(self, form: FormMultiDict) -> dict[str, str]:
+        return {name: text(form, name) for name in self.fields}
+
+    def errors(self, exc: DomainError, locale: str) -> dict[str, str]:
+        """The refusal by input: the form's own message for an empty or invalid input, the domain's
+        specific one otherwise; errors of no input go to the form as a whole."""
+        found = refusal(exc, locale, self.names)
+        return self.specific(exc.errors, found, locale)
+
+    def specific(self, errors: Sequence[FieldError], found: dict[str, str], locale: str) -> dict[str, str]:
+        translate = gettext_for(locale)
+        for error in errors:
+            name = form_name(error.field)
+            if error.code in VAGUE_CODES and name in self.messages:
+                found[name] = translate(self.messages[name])
+        return found
+
+
+Page = Callable[[TenantContext, dict[str, str], dict[str, str]], Awaitable[Template]]
+
+
+async def submit_form(
+    request: Request[Any, Any, Any],
+    spec: FormSpec,
+    write: Callable[[TenantContext, dict[str, str]], Awaitable[T]],
+    again: Page,
+    done: Callable[[T], Redirect | Template | Awaitable[Template]],
+    *,
+    values: dict[str, str] | None = None,
+    errors_of: Callable[[DomainError, str], dict[str, str]] | None = None,
+) -> Template | Redirect:
+    """Read → validate and write (one unit of work) → ``done`` with what the write returned; or, when the
+    domain refuses (invalid input, a conflict), ``again`` renders the page with the values as typed and the
+    errors by input, answering 422. ``values`` replaces the spec's reading when a form has inputs of its own
+    (repeated rows); ``errors_of`` maps a refusal when the spec's mapping does not fit."""
+    typed = values if values is not None else spec.read(await read_form(request))
+    try:
+        result = await within(request, lambda ctx: write(ctx, typed))
+    except (InvalidInput, Conflict) as exc:
+        shown = (errors_of or spec.errors)(exc, viewer_locale(request))
+
+        async def render(ctx: TenantContext) -> Template:
+            response = await again(ctx, typed, shown)
+            response.status_code = 422
+            return response
+
+        return await reading(request, render)
+    answer = done(result)
+    return await answer if inspect.isawaitable(answer) else answer

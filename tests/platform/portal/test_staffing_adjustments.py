@@ -58,7 +58,10 @@ async def test_events_are_added_read_and_removed(floor: Floor) -> None:
     empty = await manager.post(
         f"{url}/events", data=_form(manager, **event_form(name="", uplift_percent="x"))
     )
-    assert empty.status_code == 422 and field_error(empty.text, "uplift_percent") == "Enter a number."
+    # Each input says what it wants.
+    assert empty.status_code == 422
+    assert field_error(empty.text, "uplift_percent") == "Enter the change in volume in percent, such as 40 or -20."
+    assert field_error(empty.text, "name") == "Give the event a name, such as Black Friday."
     huge = await manager.post(f"{url}/events", data=_form(manager, **event_form(uplift_percent="5000")))
     assert huge.status_code == 422 and field_error(huge.text, "uplift_percent") is not None
     assert 'value="5000"' in huge.text
@@ -108,7 +111,7 @@ async def test_overrides_are_added_read_and_removed(floor: Floor) -> None:
     unreadable = await manager.post(
         f"{url}/overrides", data=_form(manager, **override_form(starts_at="soon"))
     )
-    assert field_error(unreadable.text, "starts_at") == "Enter a valid date and time."
+    assert field_error(unreadable.text, "starts_at") == "Enter the day and time the override starts."
     assert await ForecastOverride.count() == 0  # scope: test
     token = csrf_of(manager)
     manager.headers.pop("X-CSRF-Token")

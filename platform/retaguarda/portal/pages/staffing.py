@@ -16,15 +16,16 @@ from litestar.response import Redirect, Template
 from retaguarda.auth import authenticated, requires_role
 from retaguarda.controller_kit import CONTEXT, Ctx
 from retaguarda.errors import Conflict, FieldError, InvalidInput, NotFound
-from retaguarda.i18n import format_datetime, format_decimal, gettext_for
+from retaguarda.i18n import N_, format_datetime, format_decimal, gettext_for
 from retaguarda.portal.charts import Axes, Table, day_axes, staffing_chart
 from retaguarda.portal.fields import number_text
 from retaguarda.portal.forms import (
+    FormSpec,
     decode,
     read_form,
-    reading,
     refusal,
     see_other,
+    submit_form,
     text,
     within,
 )
@@ -37,6 +38,7 @@ from staffing.planning.schemas import (
     ForecastRequest,
     OverrideCreate,
     PlanCreate,
+    PlanRead,
     QueueStaffingUpdate,
     RequirementGrid,
     SeasonalEventCreate,
@@ -50,15 +52,27 @@ LIMIT = 200
 DEFAULT_DAYS = 14
 DAY_CHOICES = (7, 14, 21, 28)
 CHANGE_ROWS = 4
-SETTINGS_FIELDS = {
-    "model",
-    "interval_minutes",
-    "target_service_level",
-    "answer_time_s",
-    "max_occupancy",
-    "shrinkage",
-}
-PLAN_FIELDS = {"name", "starts_at", "ends_at", "notes"}
+SETTINGS_FORM = FormSpec(
+    ("model", "interval_minutes", "target_service_level", "answer_time_s", "max_occupancy", "shrinkage"),
+    {
+        "model": N_("Choose how operators are computed."),
+        "interval_minutes": N_("Choose the length of an interval."),
+        "target_service_level": N_("Enter the service level to reach, in percent (such as 80)."),
+        "answer_time_s": N_("Enter the answer time in whole seconds, or leave it empty."),
+        "max_occupancy": N_("Enter the highest occupancy, in percent (such as 85)."),
+        "shrinkage": N_("Enter the share of paid time not spent on tasks, in percent (such as 30)."),
+    },
+)
+PLAN_FORM = FormSpec(
+    ("name", "starts_at", "ends_at", "notes", "pool_id", "changes"),
+    {
+        "name": N_("Give the plan a name."),
+        "starts_at": N_("Enter the day and time the plan starts."),
+        "ends_at": N_("Enter the day and time the plan ends."),
+        "pool_id": N_("Choose the pool the plan changes."),
+        "changes": N_("Add at least one change."),
+    },
+)
 PLAN_ACTIONS = {"approve": plans.approve_plan, "apply": plans.apply_plan, "cancel": plans.cancel_plan}
 NOTICES = {
     "created",
@@ -73,9 +87,24 @@ NOTICES = {
     "override",
     "override_deleted",
 }
-EVENT_FIELDS = {"name", "first_day", "last_day", "uplift_percent", "scope"}
-OVERRIDE_FIELDS = {"starts_at", "ends_at", "volume_per_hour", "aht_s", "reason"}
-
+EVENT_FORM = FormSpec(
+    ("name", "first_day", "last_day", "uplift_percent", "scope"),
+    {
+        "name": N_("Give the event a name, such as Black Friday."),
+        "first_day": N_("Enter the event's first day."),
+        "last_day": N_("Enter the event's last day."),
+        "uplift_percent": N_("Enter the change in volume in percent, such as 40 or -20."),
+        "scope": N_("Choose whether the event applies to this queue or to every queue of the client."),
+    },
+)
+OVERRIDE_FORM = FormSpec(
+    ("starts_at", "ends_at", "volume_per_hour", "aht_s", "reason"),
+    {
+        "starts_at": N_("Enter the day and time the override starts."),
+        "ends_at": N_("Enter the day and time the override ends."),
+        "reason": N_("Say why the forecast is overridden."),
+    },
+)
 
 def _uuid(value: str) -> UUID | None:
     try:
@@ -272,11 +301,9 @@ class StaffingPages(Controller):
     async def create_event(
         self, request: Request[Any, Any, Any], queue_id: FromPath[UUID]
     ) -> Template | Redirect:
-        form = await read_form(request)
-        values = {name: text(form, name) for name in EVENT_FIELDS}
         locale = viewer_locale(request)
 
-        async def create(ctx: TenantContext) -> None:
+        async def create(ctx: TenantContext, values: dict[str, str]) -> None:
             queue = await catalog.get_queue(ctx, queue_id)
             body = _event_body(values, locale)
             if values["scope"] == "client":
@@ -289,18 +316,16 @@ class StaffingPages(Controller):
             except InvalidInput as exc:
                 raise InvalidInput(errors=[_plain(e) for e in exc.errors]) from None
 
-        try:
-            await within(request, create)
-        except InvalidInput as exc:
-            errors = refusal(exc, locale, EVENT_FIELDS)
+        async def again(ctx: TenantContext, values: dict[str, str], errors: dict[str, str]) -> Template:
+            return await _queue_page(request, ctx, queue_id, None, {}, event=(values, errors))
 
-            async def again(ctx: TenantContext) -> Template:
-                return await _queue_page(
-                    request, ctx, queue_id, None, {}, event=(values, errors), status_code=422
-                )
-
-            return await reading(request, again)
-        return see_other(f"/staffing/queues/{queue_id}", notice="event")
+        return await submit_form(
+            request,
+            EVENT_FORM,
+            create,
+            again,
+            lambda _: see_other(f"/staffing/queues/{queue_id}", notice="event"),
+        )
 
     @post(
         "/queues/{queue_id:uuid}/events/{event_id:uuid}/delete",
@@ -327,11 +352,9 @@ class StaffingPages(Controller):
     async def create_override(
         self, request: Request[Any, Any, Any], queue_id: FromPath[UUID]
     ) -> Template | Redirect:
-        form = await read_form(request)
-        values = {name: text(form, name) for name in OVERRIDE_FIELDS}
         locale, timezone = viewer_locale(request), viewer_timezone(request)
 
-        async def create(ctx: TenantContext) -> None:
+        async def create(ctx: TenantContext, values: dict[str, str]) -> None:
             queue = await catalog.get_queue(ctx, queue_id)
             body = {"queueId": str(queue.id), **_override_body(values, locale, timezone)}
             data = decode(body, OverrideCreate)
@@ -340,18 +363,16 @@ class StaffingPages(Controller):
             except InvalidInput as exc:
                 raise InvalidInput(errors=[_plain(e) for e in exc.errors]) from None
 
-        try:
-            await within(request, create)
-        except InvalidInput as exc:
-            errors = refusal(exc, locale, OVERRIDE_FIELDS)
+        async def again(ctx: TenantContext, values: dict[str, str], errors: dict[str, str]) -> Template:
+            return await _queue_page(request, ctx, queue_id, None, {}, override=(values, errors))
 
-            async def again(ctx: TenantContext) -> Template:
-                return await _queue_page(
-                    request, ctx, queue_id, None, {}, override=(values, errors), status_code=422
-                )
-
-            return await reading(request, again)
-        return see_other(f"/staffing/queues/{queue_id}", notice="override")
+        return await submit_form(
+            request,
+            OVERRIDE_FORM,
+            create,
+            again,
+            lambda _: see_other(f"/staffing/queues/{queue_id}", notice="override"),
+        )
 
     @post(
         "/queues/{queue_id:uuid}/overrides/{override_id:uuid}/delete",
@@ -378,22 +399,19 @@ class StaffingPages(Controller):
     async def update_queue(
         self, request: Request[Any, Any, Any], queue_id: FromPath[UUID]
     ) -> Template | Redirect:
-        form = await read_form(request)
-        values = {name: text(form, name) for name in SETTINGS_FIELDS}
-        locale = viewer_locale(request)
-        try:
-            body = _settings_body(values)
-            await within(
-                request, lambda ctx: queues.update_settings(ctx, queue_id, decode(body, QueueStaffingUpdate))
-            )
-        except InvalidInput as exc:
-            errors = refusal(exc, locale, SETTINGS_FIELDS)
+        async def save(ctx: TenantContext, values: dict[str, str]) -> None:
+            await queues.update_settings(ctx, queue_id, decode(_settings_body(values), QueueStaffingUpdate))
 
-            async def again(ctx: TenantContext) -> Template:
-                return await _queue_page(request, ctx, queue_id, values, errors, status_code=422)
+        async def again(ctx: TenantContext, values: dict[str, str], errors: dict[str, str]) -> Template:
+            return await _queue_page(request, ctx, queue_id, values, errors)
 
-            return await reading(request, again)
-        return see_other(f"/staffing/queues/{queue_id}", notice="settings")
+        return await submit_form(
+            request,
+            SETTINGS_FORM,
+            save,
+            again,
+            lambda _: see_other(f"/staffing/queues/{queue_id}", notice="settings"),
+        )
 
     # ---- scaling plans -----------------------------------------------------------------------------------
 
@@ -404,22 +422,26 @@ class StaffingPages(Controller):
     @post("/plans", operation_id="portalCreatePlan", status_code=303, guards=[requires_role(*PLAN_WRITERS)])
     async def create_plan(self, request: Request[Any, Any, Any]) -> Template | Redirect:
         form = await read_form(request)
-        values = {name: text(form, name) for name in (*PLAN_FIELDS, "pool_id")}
+        values = PLAN_FORM.read(form)
         for i in range(CHANGE_ROWS):
             for name in ("kind", "operator", "share", "from_pool"):
                 values[f"{name}_{i}"] = text(form, f"{name}_{i}")
-        locale, timezone = viewer_locale(request), viewer_timezone(request)
-        try:
-            body = _plan_body(values, timezone)
-            created = await within(request, lambda ctx: plans.create_plan(ctx, decode(body, PlanCreate)))
-        except (InvalidInput, Conflict) as exc:
-            errors = refusal(exc, locale, {*PLAN_FIELDS, "pool_id", "changes"})
+        timezone = viewer_timezone(request)
 
-            async def again(ctx: TenantContext) -> Template:
-                return await _plan_form(request, ctx, values, errors, status_code=422)
+        async def create(ctx: TenantContext, values: dict[str, str]) -> PlanRead:
+            return await plans.create_plan(ctx, decode(_plan_body(values, timezone), PlanCreate))
 
-            return await reading(request, again)
-        return see_other(f"/staffing/plans/{created.id}", notice="created")
+        async def again(ctx: TenantContext, values: dict[str, str], errors: dict[str, str]) -> Template:
+            return await _plan_form(request, ctx, values, errors)
+
+        return await submit_form(
+            request,
+            PLAN_FORM,
+            create,
+            again,
+            lambda created: see_other(f"/staffing/plans/{created.id}", notice="created"),
+            values=values,
+        )
 
     @get("/plans/{plan_id:uuid}", operation_id="portalPlan")
     async def plan_page(self, request: Request[Any, Any, Any], ctx: Ctx, plan_id: FromPath[UUID]) -> Template:
@@ -538,6 +560,8 @@ def _number(
 def _event_body(values: dict[str, str], locale: str) -> dict[str, Any]:
     errors: list[FieldError] = []
     body: dict[str, Any] = {"name": values.get("name", "")}
+    if not body["name"]:
+        errors.append(FieldError("name", "required", "Give the event a name."))
     for name, key in (("first_day", "firstDay"), ("last_day", "lastDay")):
         try:
             body[key] = date.fromisoformat(values.get(name, "")).isoformat()
