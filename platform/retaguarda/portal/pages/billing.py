@@ -28,8 +28,9 @@ from billing.schemas import (
 from billing.tables import InvoiceStatus
 from retaguarda.auth import TenantKind, authenticated, requires_role
 from retaguarda.controller_kit import CONTEXT, Ctx
-from retaguarda.errors import Conflict, DomainError, FieldError, InvalidInput, NotFound
-from retaguarda.portal.forms import decode, read_form, reading, refusal, see_other, text, within
+from retaguarda.errors import Conflict, FieldError, InvalidInput, NotFound
+from retaguarda.i18n import N_
+from retaguarda.portal.forms import FormSpec, Page, decode, read_form, see_other, submit_form, text, within
 from retaguarda.portal.navigation import BILLING_READERS, BILLING_WRITERS
 from retaguarda.portal.pages.contract_form import (
     COLLECTIONS,
@@ -51,7 +52,15 @@ from tenants.schemas import TenantRead
 from tenants.service.directory import list_tenants
 
 LIMIT = 200
-ADJUSTMENT_FIELDS = {"amount", "reason", "description"}
+ADJUSTMENT_FORM = FormSpec(
+    ("amount", "reason", "description"),
+    {
+        "amount": N_("Enter an amount, negative for a credit."),
+        "reason": N_("Say why the invoice is adjusted; the client reads it on the invoice."),
+    },
+)
+VOID_FORM = FormSpec(("void_reason",), {"void_reason": N_("Say why the invoice is void.")})
+FINALIZE_FORM = FormSpec(())
 NOTICES = {"drafted", "adjusted", "finalized", "voided", "contract"}
 
 
@@ -154,31 +163,27 @@ class BillingPages(Controller):
     async def adjust(
         self, request: Request[Any, Any, Any], invoice_id: FromPath[UUID]
     ) -> Template | Redirect:
-        form = await read_form(request)
-        values = {name: text(form, name) for name in ADJUSTMENT_FIELDS}
         locale = viewer_locale(request)
-        try:
+
+        async def adjust(ctx: TenantContext, values: dict[str, str]) -> None:
             amount = _amount(values["amount"], locale)
-            errors = []
             try:
                 Decimal(amount)
             except ArithmeticError:
                 code = "required" if not values["amount"] else "invalid"
-                errors.append(FieldError("amount", code, "Enter an amount, negative for a credit."))
-            if errors:
-                raise InvalidInput(errors=errors)
+                raise InvalidInput(
+                    errors=[FieldError("amount", code, "Enter an amount, negative for a credit.")]
+                ) from None
             body = {"amount": amount, "reason": values["reason"], "description": values["description"]}
-            await within(
-                request, lambda ctx: billing.add_adjustment(ctx, invoice_id, decode(body, AdjustmentCreate))
-            )
-        except (InvalidInput, Conflict) as exc:
-            shown = refusal(exc, locale, ADJUSTMENT_FIELDS)
+            await billing.add_adjustment(ctx, invoice_id, decode(body, AdjustmentCreate))
 
-            async def again(ctx: TenantContext) -> Template:
-                return await _invoice_page(request, ctx, invoice_id, values, shown, status_code=422)
-
-            return await reading(request, again)
-        return see_other(f"/billing/invoices/{invoice_id}", notice="adjusted")
+        return await submit_form(
+            request,
+            ADJUSTMENT_FORM,
+            adjust,
+            _invoice_again(request, invoice_id),
+            lambda _: see_other(f"/billing/invoices/{invoice_id}", notice="adjusted"),
+        )
 
     @post(
         "/invoices/{invoice_id:uuid}/finalize",
@@ -189,11 +194,16 @@ class BillingPages(Controller):
     async def finalize(
         self, request: Request[Any, Any, Any], invoice_id: FromPath[UUID]
     ) -> Template | Redirect:
-        try:
-            await within(request, lambda ctx: billing.finalize_invoice(ctx, invoice_id))
-        except (InvalidInput, Conflict) as exc:
-            return await _refused(request, invoice_id, exc)
-        return see_other(f"/billing/invoices/{invoice_id}", notice="finalized")
+        async def finalize(ctx: TenantContext, values: dict[str, str]) -> None:
+            await billing.finalize_invoice(ctx, invoice_id)
+
+        return await submit_form(
+            request,
+            FINALIZE_FORM,
+            finalize,
+            _invoice_again(request, invoice_id),
+            lambda _: see_other(f"/billing/invoices/{invoice_id}", notice="finalized"),
+        )
 
     @post(
         "/invoices/{invoice_id:uuid}/void",
@@ -202,16 +212,20 @@ class BillingPages(Controller):
         guards=[requires_role(*BILLING_WRITERS)],
     )
     async def void(self, request: Request[Any, Any, Any], invoice_id: FromPath[UUID]) -> Template | Redirect:
-        reason = text(await read_form(request), "void_reason")
-        try:
-            if not reason:
+        async def void(ctx: TenantContext, values: dict[str, str]) -> None:
+            if not values["void_reason"]:
                 raise InvalidInput(
                     errors=[FieldError("voidReason", "required", "Say why the invoice is void.")]
                 )
-            await within(request, lambda ctx: billing.void_invoice(ctx, invoice_id, reason[:500]))
-        except (InvalidInput, Conflict) as exc:
-            return await _refused(request, invoice_id, exc, {"void_reason"}, {"void_reason": reason})
-        return see_other(f"/billing/invoices/{invoice_id}", notice="voided")
+            await billing.void_invoice(ctx, invoice_id, values["void_reason"][:500])
+
+        return await submit_form(
+            request,
+            VOID_FORM,
+            void,
+            _invoice_again(request, invoice_id),
+            lambda _: see_other(f"/billing/invoices/{invoice_id}", notice="voided"),
+        )
 
     @get("/contracts", operation_id="portalContracts")
     async def contracts(self, request: Request[Any, Any, Any], ctx: Ctx) -> Template:
@@ -252,7 +266,7 @@ class BillingPages(Controller):
             raise NotFound()
         contract_form = ContractForm(values, viewer_locale(request))
 
-        async def create(ctx: TenantContext) -> ContractRead:
+        async def create(ctx: TenantContext, values: dict[str, str]) -> ContractRead:
             body = contract_form.body()
             latest = await _latest_contract(ctx, client_id)
             if latest is not None:  # rates by skill level are not on the form: the new version keeps them
@@ -264,16 +278,18 @@ class BillingPages(Controller):
                 ]
             return await billing.create_contract(ctx, decode(body, ContractCreate))
 
-        try:
-            await within(request, create)
-        except (InvalidInput, Conflict) as exc:
-            errors = contract_form.error_map(exc)
+        async def again(ctx: TenantContext, values: dict[str, str], errors: dict[str, str]) -> Template:
+            return await _contract_form(request, ctx, client_id, values, errors)
 
-            async def again(ctx: TenantContext) -> Template:
-                return await _contract_form(request, ctx, client_id, values, errors, status_code=422)
-
-            return await reading(request, again)
-        return see_other("/billing/contracts", client=str(client_id), notice="contract")
+        return await submit_form(
+            request,
+            FormSpec(tuple(values)),
+            create,
+            again,
+            lambda _: see_other("/billing/contracts", client=str(client_id), notice="contract"),
+            values=values,
+            errors_of=lambda exc, locale: contract_form.error_map(exc),
+        )
 
 
 async def _latest_contract(ctx: TenantContext, client_id: UUID) -> ContractRead | None:
@@ -318,19 +334,11 @@ async def _contract_form(
     )
 
 
-async def _refused(
-    request: Request[Any, Any, Any],
-    invoice_id: UUID,
-    exc: DomainError,
-    known: set[str] | None = None,
-    values: dict[str, str] | None = None,
-) -> Template:
-    errors = refusal(exc, viewer_locale(request), known or set())
+def _invoice_again(request: Request[Any, Any, Any], invoice_id: UUID) -> Page:
+    async def again(ctx: TenantContext, values: dict[str, str], errors: dict[str, str]) -> Template:
+        return await _invoice_page(request, ctx, invoice_id, values, errors)
 
-    async def again(ctx: TenantContext) -> Template:
-        return await _invoice_page(request, ctx, invoice_id, values or {}, errors, status_code=422)
-
-    return await reading(request, again)
+    return again
 
 
 async def _invoice_page(
