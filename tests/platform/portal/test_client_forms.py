@@ -180,7 +180,7 @@ async def test_users_are_added_with_inline_errors_and_the_last_admin_stays(world
         data=_form(admin, email="nobody", display_name="", role="client_member"),
     )
     assert bad.status_code == 422
-    assert field_error(bad.text, "email") == "Este valor não é válido."
+    assert field_error(bad.text, "email") == "Informe o e-mail da pessoa, como ana@example.com."
     added = await admin.post(
         "/settings/users",
         data=_form(admin, email="Nova@Example.test", display_name="Nova", role="client_member"),

@@ -15,12 +15,15 @@ from litestar.response import Redirect, Template
 from retaguarda.auth import CLIENT_ROLES, Role, Scope, authenticated, requires_role
 from retaguarda.controller_kit import CONTEXT, Ctx
 from retaguarda.errors import Conflict, DomainError, FieldError, InvalidInput
+from retaguarda.i18n import N_
 from retaguarda.portal.forms import (
+    FormSpec,
     decode,
     read_form,
     reading,
     refusal,
     see_other,
+    submit_form,
     text,
     texts,
     within,
@@ -33,9 +36,29 @@ from retaguarda.work.webhooks.schemas import WebhookEndpointCreate, WebhookEvent
 from tenants.schemas import ApiKeyCreate, MemberCreate, MemberUpdate
 from tenants.service import api_keys, directory
 
-MEMBER_FIELDS = {"email", "display_name", "role", "password"}
-KEY_FIELDS = {"name", "scopes", "expires_at"}
-HOOK_FIELDS = {"url", "description", "events"}
+MEMBER_FORM = FormSpec(
+    ("email", "display_name", "role", "password"),
+    {
+        "email": N_("Enter the person's email address, such as ana@example.com."),
+        "display_name": N_("Enter the person's name as colleagues know it."),
+        "role": N_("Choose what the person may do."),
+    },
+)
+KEY_FORM = FormSpec(
+    ("name", "scopes", "expires_at"),
+    {
+        "name": N_("Name the key after what uses it, such as ERP integration."),
+        "scopes": N_("Choose at least one permission."),
+        "expires_at": N_("Enter the last day the key works, or leave it empty."),
+    },
+)
+HOOK_FORM = FormSpec(
+    ("url", "description", "events"),
+    {
+        "url": N_("Enter the full address that receives the events, such as https://example.com/hooks."),
+        "events": N_("Choose at least one event."),
+    },
+)
 ADMIN_ONLY = [requires_role(*CLIENT_ADMINS)]
 
 
@@ -55,27 +78,22 @@ class UserPages(Controller):
 
     @post("/", operation_id="portalAddUser", status_code=303)
     async def add(self, request: Request[Any, Any, Any]) -> Template | Redirect:
-        form = await read_form(request)
-        values = {name: text(form, name) for name in ("email", "display_name", "role")}
-        body = {
-            "email": values["email"].lower(),
-            "displayName": values["display_name"],
-            "role": values["role"],
-            "password": text(form, "password") or None,
-        }
-        try:
-            await within(
-                request,
-                lambda ctx: directory.add_member(ctx, ctx.principal.tenant_id, decode(body, MemberCreate)),
-            )
-        except (InvalidInput, Conflict) as exc:
-            errors = refusal(exc, viewer_locale(request), MEMBER_FIELDS)
+        async def add(ctx: TenantContext, values: dict[str, str]) -> None:
+            body = {
+                "email": values["email"].lower(),
+                "displayName": values["display_name"],
+                "role": values["role"],
+                "password": values["password"] or None,
+            }
+            await directory.add_member(ctx, ctx.principal.tenant_id, decode(body, MemberCreate))
 
-            async def again(ctx: TenantContext) -> Template:
-                return await _users_page(request, ctx, values, errors, status_code=422)
+        async def again(ctx: TenantContext, values: dict[str, str], errors: dict[str, str]) -> Template:
+            # A password is never sent back into the page.
+            return await _users_page(request, ctx, values | {"password": ""}, errors)
 
-            return await reading(request, again)
-        return see_other("/settings/users", notice="added")
+        return await submit_form(
+            request, MEMBER_FORM, add, again, lambda _: see_other("/settings/users", notice="added")
+        )
 
     @post("/{membership_id:uuid}/role", operation_id="portalChangeRole", status_code=303)
     async def change_role(
@@ -163,32 +181,28 @@ class ApiKeyPages(Controller):
         return await _keys_page(request, ctx, {}, {})
 
     @post("/", operation_id="portalCreateApiKey", status_code=200)
-    async def create(self, request: Request[Any, Any, Any]) -> Template:
-        form = await read_form(request)
-        values = {"name": text(form, "name"), "expires_at": text(form, "expires_at")}
-        chosen = texts(form, "scopes")
-        try:
+    async def create(self, request: Request[Any, Any, Any]) -> Template | Redirect:
+        chosen = texts(await read_form(request), "scopes")
+        timezone = viewer_timezone(request)
+
+        async def create(ctx: TenantContext, values: dict[str, str]) -> Any:
             body = {
                 "name": values["name"],
                 "scopes": chosen,
-                "expiresAt": _expiry(values["expires_at"], viewer_timezone(request)),
+                "expiresAt": _expiry(values["expires_at"], timezone),
             }
-            created = await within(
-                request, lambda ctx: api_keys.create_api_key(ctx, decode(body, ApiKeyCreate))
-            )
-        except (InvalidInput, Conflict) as exc:
-            errors = refusal(exc, viewer_locale(request), KEY_FIELDS)
+            return await api_keys.create_api_key(ctx, decode(body, ApiKeyCreate))
 
-            async def again(ctx: TenantContext) -> Template:
-                return await _keys_page(request, ctx, values, errors, chosen=chosen, status_code=422)
+        async def again(ctx: TenantContext, values: dict[str, str], errors: dict[str, str]) -> Template:
+            return await _keys_page(request, ctx, values, errors, chosen=chosen)
 
-            return await reading(request, again)
-
-        async def shown(ctx: TenantContext) -> Template:
+        async def shown(created: Any) -> Template:
             # The secret is in this answer only: never in a URL, never stored.
-            return await _keys_page(request, ctx, {}, {}, created=created, status_code=201)
+            return await reading(
+                request, lambda ctx: _keys_page(request, ctx, {}, {}, created=created, status_code=201)
+            )
 
-        return await reading(request, shown)
+        return await submit_form(request, KEY_FORM, create, again, shown)
 
     @post("/{key_id:uuid}/revoke", operation_id="portalRevokeApiKey", status_code=303)
     async def revoke(self, request: Request[Any, Any, Any], key_id: FromPath[UUID]) -> Redirect:
@@ -235,27 +249,23 @@ class WebhookPages(Controller):
         return await _hooks_page(request, ctx, {}, {})
 
     @post("/", operation_id="portalCreateWebhook", guards=ADMIN_ONLY, status_code=201)
-    async def create(self, request: Request[Any, Any, Any]) -> Template:
-        form = await read_form(request)
-        values = {"url": text(form, "url"), "description": text(form, "description")}
-        events = texts(form, "events")
-        body = {"url": values["url"], "description": values["description"], "events": events}
-        try:
-            created = await within(
-                request, lambda ctx: webhooks.create_endpoint(ctx, decode(body, WebhookEndpointCreate))
+    async def create(self, request: Request[Any, Any, Any]) -> Template | Redirect:
+        events = texts(await read_form(request), "events")
+
+        async def create(ctx: TenantContext, values: dict[str, str]) -> Any:
+            body = {"url": values["url"], "description": values["description"], "events": events}
+            return await webhooks.create_endpoint(ctx, decode(body, WebhookEndpointCreate))
+
+        async def again(ctx: TenantContext, values: dict[str, str], errors: dict[str, str]) -> Template:
+            return await _hooks_page(request, ctx, values, errors, events=events)
+
+        async def shown(created: Any) -> Template:
+            return await reading(
+                request,
+                lambda ctx: _endpoint_page(request, ctx, created.id, secret=created.secret, status_code=201),
             )
-        except (InvalidInput, Conflict) as exc:
-            errors = refusal(exc, viewer_locale(request), HOOK_FIELDS)
 
-            async def again(ctx: TenantContext) -> Template:
-                return await _hooks_page(request, ctx, values, errors, events=events, status_code=422)
-
-            return await reading(request, again)
-
-        async def shown(ctx: TenantContext) -> Template:
-            return await _endpoint_page(request, ctx, created.id, secret=created.secret, status_code=201)
-
-        return await reading(request, shown)
+        return await submit_form(request, HOOK_FORM, create, again, shown)
 
     @get("/{endpoint_id:uuid}", operation_id="portalWebhook")
     async def detail(
