@@ -169,7 +169,7 @@ async def test_policies_are_created_versioned_and_attached(floor: Floor) -> None
         values |= {f"response_{p}": str(30 * p), f"resolution_{p}": str(240 * p)}
     typo = await manager.post("/sla/policies", data=_form(manager, **{**values, "response_3": "x"}))
     assert typo.status_code == 422
-    assert field_error(typo.text, "response_3") == "Enter whole minutes."
+    assert field_error(typo.text, "response_3") == "Enter whole business minutes, such as 240."
     refused = await manager.post("/sla/policies", data=_form(manager, **{**values, "resolution_2": "10"}))
     assert refused.status_code == 422
     assert field_error(refused.text, "resolution_2") == (

@@ -60,7 +60,10 @@ async def test_events_are_added_read_and_removed(floor: Floor) -> None:
     )
     # Each input says what it wants.
     assert empty.status_code == 422
-    assert field_error(empty.text, "uplift_percent") == "Enter the change in volume in percent, such as 40 or -20."
+    assert (
+        field_error(empty.text, "uplift_percent")
+        == "Enter the change in volume in percent, such as 40 or -20."
+    )
     assert field_error(empty.text, "name") == "Give the event a name, such as Black Friday."
     huge = await manager.post(f"{url}/events", data=_form(manager, **event_form(uplift_percent="5000")))
     assert huge.status_code == 422 and field_error(huge.text, "uplift_percent") is not None

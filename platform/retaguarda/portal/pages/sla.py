@@ -15,19 +15,18 @@ from litestar.response import Redirect, Template
 
 from retaguarda.auth import TenantKind, authenticated, requires_role
 from retaguarda.controller_kit import CONTEXT, Ctx
-from retaguarda.errors import Conflict, DomainError, FieldError, InvalidInput
+from retaguarda.errors import DomainError, FieldError, InvalidInput
 from retaguarda.i18n import N_, gettext_for, ngettext_for
 from retaguarda.portal.forms import (
     FORM_LEVEL,
+    VAGUE_CODES,
+    FormSpec,
     decode,
     error_text,
     form_name,
-    read_form,
-    reading,
     refusal,
     see_other,
-    text,
-    within,
+    submit_form,
 )
 from retaguarda.portal.labels import GROUP_BY_LABELS, PRIORITY_LABELS
 from retaguarda.portal.navigation import ACCOUNT_STAFF, SLA_READERS
@@ -46,6 +45,7 @@ PRIORITIES = (1, 2, 3, 4)
 PAUSE_STATUS = "waiting_on_client"
 TARGET_PATH = re.compile(r"targets\[(\d+)\]\.(response|resolution)Minutes")
 TARGET_TOO_SHORT = N_("The resolution target cannot be shorter than the first-response target.")
+TARGET_MINUTES = N_("Enter whole business minutes, such as 240.")
 PERIOD_BEFORE_FROM = N_("The period must end after it starts.")
 POLICY_FIELDS = {
     "name",
@@ -54,6 +54,15 @@ POLICY_FIELDS = {
     "warning_percent",
     *(f"{kind}_{p}" for kind in ("response", "resolution") for p in PRIORITIES),
 }
+POLICY_FORM = FormSpec(
+    (*sorted(POLICY_FIELDS), "pause"),
+    {
+        "name": N_("Give the policy a name, such as Standard."),
+        "tenant_id": N_("Choose the client the policy is for."),
+        "calendar_id": N_("Choose a calendar, or the client's default one."),
+        "warning_percent": N_("Enter the share of the target after which a task is at risk, such as 80."),
+    },
+)
 
 
 def _uuid(value: str) -> UUID | None:
@@ -225,7 +234,13 @@ def _policy_errors(errors: list[FieldError], exc: DomainError | None, locale: st
         match = TARGET_PATH.fullmatch(error.field)
         if match:
             name = f"{match.group(2)}_{int(match.group(1)) + 1}"
-            message = _(TARGET_TOO_SHORT) if error.code == "too_short" else error_text(error, locale)
+            message = (
+                _(TARGET_TOO_SHORT)
+                if error.code == "too_short"
+                else _(TARGET_MINUTES)
+                if error.code in VAGUE_CODES
+                else error_text(error, locale)
+            )
         else:
             name = form_name(error.field)
             name = name if name in POLICY_FIELDS else FORM_LEVEL
@@ -236,7 +251,7 @@ def _policy_errors(errors: list[FieldError], exc: DomainError | None, locale: st
             found.setdefault(name, message)
     if exc is not None and not found:
         found = refusal(exc, locale, POLICY_FIELDS)
-    return found
+    return POLICY_FORM.specific([*errors, *(exc.errors if exc else [])], found, locale)
 
 
 def _changed_terms(policy: SlaPolicyRead, body: dict[str, Any]) -> dict[str, Any]:
@@ -276,27 +291,26 @@ class SlaPolicyPages(Controller):
 
     @post("/", operation_id="portalCreateSlaPolicy", status_code=303)
     async def create(self, request: Request[Any, Any, Any]) -> Template | Redirect:
-        form = await read_form(request)
-        values = {name: text(form, name) for name in (*POLICY_FIELDS, "pause")}
-        body, errors = _policy_body(values)
-        body["tenantId"] = values["tenant_id"] or None
-        locale = viewer_locale(request)
-        try:
+        async def create(ctx: TenantContext, values: dict[str, str]) -> SlaPolicyRead:
+            body, errors = _policy_body(values)
+            body["tenantId"] = values["tenant_id"] or None
             if not values["tenant_id"]:
                 errors.append(FieldError("tenantId", "required", "Choose the client."))
             if errors:
                 raise InvalidInput(errors=errors)
-            created = await within(
-                request, lambda ctx: policies.create_policy(ctx, decode(body, SlaPolicyCreate))
-            )
-        except (InvalidInput, Conflict) as exc:
-            shown = _policy_errors([], exc, locale)
+            return await policies.create_policy(ctx, decode(body, SlaPolicyCreate))
 
-            async def again(ctx: TenantContext) -> Template:
-                return await _policies_page(request, ctx, values, shown, status_code=422)
+        async def again(ctx: TenantContext, values: dict[str, str], errors: dict[str, str]) -> Template:
+            return await _policies_page(request, ctx, values, errors)
 
-            return await reading(request, again)
-        return see_other(f"/sla/policies/{created.id}", notice="created")
+        return await submit_form(
+            request,
+            POLICY_FORM,
+            create,
+            again,
+            lambda created: see_other(f"/sla/policies/{created.id}", notice="created"),
+            errors_of=lambda exc, locale: _policy_errors([], exc, locale),
+        )
 
     @get("/{policy_id:uuid}", operation_id="portalSlaPolicy")
     async def detail(self, request: Request[Any, Any, Any], ctx: Ctx, policy_id: FromPath[UUID]) -> Template:
@@ -305,33 +319,32 @@ class SlaPolicyPages(Controller):
 
     @post("/{policy_id:uuid}", operation_id="portalUpdateSlaPolicy", status_code=303)
     async def update(self, request: Request[Any, Any, Any], policy_id: FromPath[UUID]) -> Template | Redirect:
-        form = await read_form(request)
-        values = {name: text(form, name) for name in (*POLICY_FIELDS, "pause")}
-        body, errors = _policy_body(values)
-        locale = viewer_locale(request)
-
-        async def change(ctx: TenantContext) -> SlaPolicyRead:
+        async def change(ctx: TenantContext, values: dict[str, str]) -> tuple[int, int]:
+            """The version in force before and after the change."""
             policy = await policies.get_policy(ctx, policy_id)
+            body, errors = _policy_body(values)
             if errors:
                 raise InvalidInput(errors=errors)
             changes = _changed_terms(policy, body)
             if not changes:
-                return policy
-            return await policies.update_policy(ctx, policy_id, decode(changes, SlaPolicyUpdate))
+                return policy.current_version, policy.current_version
+            changed = await policies.update_policy(ctx, policy_id, decode(changes, SlaPolicyUpdate))
+            return policy.current_version, changed.current_version
 
-        try:
-            before = await reading(request, lambda ctx: policies.get_policy(ctx, policy_id))
-            after = await within(request, change)
-        except (InvalidInput, Conflict) as exc:
-            shown = _policy_errors([], exc, locale)
+        async def again(ctx: TenantContext, values: dict[str, str], errors: dict[str, str]) -> Template:
+            policy = await policies.get_policy(ctx, policy_id)
+            return await _policy_page(request, ctx, policy, values, errors)
 
-            async def again(ctx: TenantContext) -> Template:
-                policy = await policies.get_policy(ctx, policy_id)
-                return await _policy_page(request, ctx, policy, values, shown, status_code=422)
-
-            return await reading(request, again)
-        notice = "versioned" if after.current_version != before.current_version else "saved"
-        return see_other(f"/sla/policies/{policy_id}", notice=notice)
+        return await submit_form(
+            request,
+            POLICY_FORM,
+            change,
+            again,
+            lambda versions: see_other(
+                f"/sla/policies/{policy_id}", notice="versioned" if versions[0] != versions[1] else "saved"
+            ),
+            errors_of=lambda exc, locale: _policy_errors([], exc, locale),
+        )
 
 
 async def _calendars(ctx: TenantContext, tenant_id: UUID | None) -> list[Any]:

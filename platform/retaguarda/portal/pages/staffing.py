@@ -106,6 +106,7 @@ OVERRIDE_FORM = FormSpec(
     },
 )
 
+
 def _uuid(value: str) -> UUID | None:
     try:
         return UUID(value) if value else None
@@ -667,6 +668,8 @@ def _moment(value: str, timezone: str, field: str) -> str:
 
 def _plan_body(values: dict[str, str], timezone: str) -> dict[str, Any]:
     errors: list[FieldError] = []
+    if not values.get("name"):
+        errors.append(FieldError("name", "required", "Give the plan a name."))
     moments = {}
     for name, key in (("starts_at", "startsAt"), ("ends_at", "endsAt")):
         try:
