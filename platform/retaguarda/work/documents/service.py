@@ -17,6 +17,8 @@ from typing import Any
 from urllib.parse import quote
 from uuid import UUID, uuid4
 
+from piccolo.query.functions.aggregate import Sum
+
 from retaguarda.auth import Role, TenantKind
 from retaguarda.clock import now
 from retaguarda.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
@@ -110,10 +112,12 @@ def loose_target(ctx: TenantContext, tenant_id: UUID | None) -> UploadTarget:
 
 
 async def _task_bytes(ctx: TenantContext, task_id: UUID) -> int:
-    rows = await ctx.select(TaskFile, TaskFile.size_bytes).where(
-        (TaskFile.task_id == task_id) & TaskFile.deleted_at.is_null()
+    row = await (
+        ctx.select(TaskFile, Sum(TaskFile.size_bytes, alias="used"))
+        .where((TaskFile.task_id == task_id) & TaskFile.deleted_at.is_null())
+        .first()
     )
-    return sum(int(row["size_bytes"]) for row in rows)
+    return int(row["used"] or 0) if row else 0
 
 
 def attachment_disposition(name: str) -> str:
