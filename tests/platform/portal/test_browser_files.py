@@ -98,6 +98,16 @@ async def test_a_pdf_goes_in_with_the_task_and_a_receipt_comes_back(
     await expect(client.get_by_role("status")).to_contain_text(texts["submitted"])
     files = client.locator("#files")
     await expect(files.get_by_role("list", name=texts["sent"])).to_contain_text("boleto-0042.pdf")
+    # A spreadsheet dropped on the task page joins the task (the page lists it once it is stored).
+    await client.locator("#files [data-dropzone]").evaluate(
+        """zone => {
+            const data = new DataTransfer();
+            const rows = "data;valor\\n01/12/2026;10,00\\n";
+            data.items.add(new File([rows], "lancamentos.csv", {type: "text/csv"}));
+            zone.dispatchEvent(new DragEvent("drop", {dataTransfer: data, bubbles: true, cancelable: true}));
+        }"""
+    )
+    await expect(files.get_by_role("list", name=texts["sent"])).to_contain_text("lancamentos.csv")
 
     # The operator takes the task, downloads the invoice and completes with the receipt.
     operator = await _signed_in(browser, server, floor.world.people["operator"].email, "en-US", LAPTOP)

@@ -7,11 +7,13 @@ import logging
 from collections.abc import AsyncIterator
 from uuid import UUID
 
+from retaguarda import clock
 from retaguarda.db import transaction
-from retaguarda.jobs import job
+from retaguarda.jobs import every, job
 from retaguarda.storage import get_storage
 from retaguarda.tenancy import system_context
 from retaguarda.work.documents.previews import PREVIEW_MAX_BYTES, render_thumbnail
+from retaguarda.work.documents.retention import purge_abandoned_uploads
 from retaguarda.work.documents.service import PREVIEW_JOB
 from retaguarda.work.documents.tables import TaskFile
 
@@ -50,3 +52,11 @@ async def render_preview(file_id: str) -> None:
         )
     if not stored:  # deleted while it was rendering: leave no thumbnail behind
         await storage.delete(key)
+
+
+@every(3600, "documents.purge_abandoned_uploads")
+async def purge_abandoned() -> None:
+    """Hourly: files uploaded for a submission that never came are deleted after a day."""
+    purged = await purge_abandoned_uploads(clock.now())
+    if purged:
+        log.info("%d abandoned uploads deleted", purged)

@@ -87,3 +87,36 @@ async def _expire(tenant_id: UUID, rows: list[dict[str, Any]], days: int, at: da
                     ],
                 },
             )
+
+
+# Files uploaded ahead of a submission that never came are kept this long, then deleted.
+ABANDONED_AFTER = timedelta(hours=24)
+
+
+async def purge_abandoned_uploads(at: datetime) -> int:
+    """Delete the files uploaded for a task or message that was never submitted (the form was left, the
+    client's call failed), once ABANDONED_AFTER has passed; returns how many."""
+    purged = 0
+    ctx = system_context()
+    while True:
+        rows = await (
+            ctx.select(TaskFile, TaskFile.id, TaskFile.storage_key, TaskFile.preview_key)
+            .where(
+                TaskFile.task_id.is_null()
+                & TaskFile.deleted_at.is_null()
+                & (TaskFile.created_at < at - ABANDONED_AFTER)
+            )
+            .limit(BATCH)
+        )
+        if not rows:
+            return purged
+        storage = get_storage()
+        for row in rows:
+            await storage.delete(row["storage_key"])
+            if row["preview_key"]:
+                await storage.delete(row["preview_key"])
+        async with transaction():
+            await ctx.update(TaskFile, {TaskFile.deleted_at: at}).where(
+                TaskFile.id.is_in([row["id"] for row in rows])
+            )
+        purged += len(rows)

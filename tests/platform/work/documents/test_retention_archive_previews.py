@@ -12,6 +12,7 @@ import pytest
 from PIL import Image
 
 import billing.jobs
+import retaguarda.work.documents.jobs as documents_jobs
 from retaguarda import clock
 from retaguarda.storage import get_storage
 from retaguarda.work.documents.tables import TaskFile
@@ -159,3 +160,26 @@ async def test_thumbnails_of_pdfs_and_images(floor: Floor) -> None:
     # The task page shows them.
     page = await client.get(f"/tasks/{task_id}")
     assert f'src="/api/v1/files/{pdf["id"]}/preview"' in page.text
+
+
+async def test_uploads_never_named_by_a_submission_are_deleted_after_a_day(
+    floor: Floor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = await floor.world.sign_in("a_member")
+    abandoned = (
+        await client.post("/api/v1/files", files=[("files", ("a.pdf", pdf_bytes(), "application/pdf"))])
+    ).json()[0]
+    used = (
+        await client.post("/api/v1/files", files=[("files", ("b.pdf", pdf_bytes(), "application/pdf"))])
+    ).json()[0]
+    assert (await floor.submit(client, fileIds=[used["id"]])).status_code == 201
+    uploaded_at = clock.now()
+    monkeypatch.setattr(clock, "now", lambda: uploaded_at + timedelta(hours=23))
+    await documents_jobs.purge_abandoned()
+    assert (await client.get(f"/api/v1/files/{abandoned['id']}")).status_code == 200
+    monkeypatch.setattr(clock, "now", lambda: uploaded_at + timedelta(hours=25))
+    await documents_jobs.purge_abandoned()
+    assert (await client.get(f"/api/v1/files/{abandoned['id']}")).status_code == 404
+    row = await TaskFile.select(TaskFile.storage_key).where(TaskFile.id == abandoned["id"]).first()
+    assert row is not None and not await get_storage().exists(row["storage_key"])
+    assert (await client.get(f"/api/v1/files/{used['id']}")).status_code == 200
