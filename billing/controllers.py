@@ -28,7 +28,7 @@ from billing.service.invoices import delete_adjustment
 from billing.service.stripe_events import receive_event
 from billing.tables import InvoiceStatus
 from retaguarda.auth import Role, Scope, authenticated, requires_role, requires_scope
-from retaguarda.controller_kit import CONTEXT, READ_ERRORS, WRITE_ERRORS, Ctx, Cursor, Limit
+from retaguarda.controller_kit import CONTEXT, READ_ERRORS, WRITE_ERRORS, Ctx, Cursor, Limit, page
 from retaguarda.db import transaction
 from retaguarda.problems import problem_responses
 
@@ -49,10 +49,9 @@ class ContractController(Controller):
     async def list_contracts(
         self, ctx: Ctx, tenant_id: TenantFilter = None, cursor: Cursor = None, limit: Limit = 50
     ) -> ContractPage:
-        items, next_cursor = await service.list_contracts(
-            ctx, tenant_id=tenant_id, cursor=cursor, limit=limit
+        return page(
+            ContractPage, await service.list_contracts(ctx, tenant_id=tenant_id, cursor=cursor, limit=limit)
         )
-        return ContractPage(items=items, next_cursor=next_cursor)
 
     @post(
         "/",
@@ -84,10 +83,10 @@ class InvoiceController(Controller):
         cursor: Cursor = None,
         limit: Limit = 50,
     ) -> InvoicePage:
-        items, next_cursor = await service.list_invoices(
-            ctx, tenant_id=tenant_id, status=status, cursor=cursor, limit=limit
+        return page(
+            InvoicePage,
+            await service.list_invoices(ctx, tenant_id=tenant_id, status=status, cursor=cursor, limit=limit),
         )
-        return InvoicePage(items=items, next_cursor=next_cursor)
 
     @post(
         "/runs",
@@ -131,8 +130,9 @@ class InvoiceController(Controller):
         cursor: Cursor = None,
         limit: Limit = 50,
     ) -> CoveredEntryPage:
-        items, next_cursor = await service.line_entries(ctx, invoice_id, line_id, cursor=cursor, limit=limit)
-        return CoveredEntryPage(items=items, next_cursor=next_cursor)
+        return page(
+            CoveredEntryPage, await service.line_entries(ctx, invoice_id, line_id, cursor=cursor, limit=limit)
+        )
 
     @post(
         "/{invoice_id:uuid}/adjustments",

@@ -12,7 +12,7 @@ from litestar import Controller, delete, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from retaguarda.auth import Role, Scope, authenticated, provider_staff, requires_role, requires_scope
-from retaguarda.controller_kit import CONTEXT, READ_ERRORS, WRITE_ERRORS, Ctx, Cursor, Limit
+from retaguarda.controller_kit import CONTEXT, READ_ERRORS, WRITE_ERRORS, Ctx, Cursor, Limit, page
 from retaguarda.errors import NotFound
 from staffing.schemas import (
     MembershipCreate,
@@ -53,8 +53,7 @@ class SkillController(Controller):
 
     @get("/", operation_id="listSkills", guards=READ, responses=READ_ERRORS)
     async def list_skills(self, ctx: Ctx, cursor: Cursor = None, limit: Limit = 50) -> SkillPage:
-        items, next_cursor = await skills.list_skills(ctx, cursor=cursor, limit=limit)
-        return SkillPage(items=items, next_cursor=next_cursor)
+        return page(SkillPage, await skills.list_skills(ctx, cursor=cursor, limit=limit))
 
     @post("/", operation_id="createSkill", guards=WRITE, responses=WRITE_ERRORS)
     async def create_skill(self, ctx: Ctx, data: JSONBody[SkillCreate]) -> SkillRead:
@@ -90,10 +89,10 @@ class OperatorController(Controller):
         cursor: Cursor = None,
         limit: Limit = 50,
     ) -> OperatorPage:
-        items, next_cursor = await operators.list_operators(
-            ctx, status=status, pool_id=pool_id, cursor=cursor, limit=limit
+        return page(
+            OperatorPage,
+            await operators.list_operators(ctx, status=status, pool_id=pool_id, cursor=cursor, limit=limit),
         )
-        return OperatorPage(items=items, next_cursor=next_cursor)
 
     @post("/", operation_id="createOperator", guards=WRITE, responses=WRITE_ERRORS)
     async def create_operator(self, ctx: Ctx, data: JSONBody[OperatorCreate]) -> OperatorRead:
@@ -138,8 +137,7 @@ class PoolController(Controller):
 
     @get("/", operation_id="listPools", guards=READ, responses=READ_ERRORS)
     async def list_pools(self, ctx: Ctx, cursor: Cursor = None, limit: Limit = 50) -> PoolPage:
-        items, next_cursor = await pools.list_pools(ctx, cursor=cursor, limit=limit)
-        return PoolPage(items=items, next_cursor=next_cursor)
+        return page(PoolPage, await pools.list_pools(ctx, cursor=cursor, limit=limit))
 
     @post("/", operation_id="createPool", guards=WRITE, responses=WRITE_ERRORS)
     async def create_pool(self, ctx: Ctx, data: JSONBody[PoolCreate]) -> PoolRead:
@@ -175,10 +173,10 @@ class PoolMembershipController(Controller):
         cursor: Cursor = None,
         limit: Limit = 50,
     ) -> MembershipPage:
-        items, next_cursor = await memberships.list_memberships(
-            ctx, pool_id, active_at=active_at, cursor=cursor, limit=limit
+        return page(
+            MembershipPage,
+            await memberships.list_memberships(ctx, pool_id, active_at=active_at, cursor=cursor, limit=limit),
         )
-        return MembershipPage(items=items, next_cursor=next_cursor)
 
     @post("/", operation_id="createPoolMembership", guards=WRITE, responses=WRITE_ERRORS)
     async def create_membership(
@@ -238,16 +236,18 @@ class ShiftController(Controller):
         cursor: Cursor = None,
         limit: Limit = 50,
     ) -> ShiftPage:
-        items, next_cursor = await shifts.list_shifts(
-            ctx,
-            operator_id=operator_id,
-            pool_id=pool_id,
-            since=since,
-            until=until,
-            cursor=cursor,
-            limit=limit,
+        return page(
+            ShiftPage,
+            await shifts.list_shifts(
+                ctx,
+                operator_id=operator_id,
+                pool_id=pool_id,
+                since=since,
+                until=until,
+                cursor=cursor,
+                limit=limit,
+            ),
         )
-        return ShiftPage(items=items, next_cursor=next_cursor)
 
     @post("/", operation_id="createShift", guards=WRITE, responses=WRITE_ERRORS)
     async def create_shift(self, ctx: Ctx, data: JSONBody[ShiftCreate]) -> ShiftRead:

@@ -16,7 +16,7 @@ from retaguarda.auth import (
     requires_role,
     requires_scope,
 )
-from retaguarda.controller_kit import CONTEXT, READ_ERRORS, WRITE_ERRORS, Ctx, Cursor, Limit
+from retaguarda.controller_kit import CONTEXT, READ_ERRORS, WRITE_ERRORS, Ctx, Cursor, Limit, page
 from tenants.schemas import (
     ApiKeyCreate,
     ApiKeyCreated,
@@ -82,10 +82,10 @@ class TenantController(Controller):
         cursor: Cursor = None,
         limit: Limit = 50,
     ) -> TenantPage:
-        items, next_cursor = await directory.list_tenants(
-            ctx, kind=kind, status=status, cursor=cursor, limit=limit
+        return page(
+            TenantPage,
+            await directory.list_tenants(ctx, kind=kind, status=status, cursor=cursor, limit=limit),
         )
-        return TenantPage(items=items, next_cursor=next_cursor)
 
     @post(
         "/",
@@ -126,8 +126,7 @@ class TenantController(Controller):
     async def list_members(
         self, ctx: Ctx, tenant_id: FromPath[UUID], cursor: Cursor = None, limit: Limit = 50
     ) -> MemberPage:
-        items, next_cursor = await directory.list_members(ctx, tenant_id, cursor=cursor, limit=limit)
-        return MemberPage(items=items, next_cursor=next_cursor)
+        return page(MemberPage, await directory.list_members(ctx, tenant_id, cursor=cursor, limit=limit))
 
     @post(
         "/{tenant_id:uuid}/members",
@@ -187,10 +186,10 @@ class AccountAssignmentController(Controller):
     async def list_assignments(
         self, ctx: Ctx, manager_id: FromQuery[UUID | None] = None, cursor: Cursor = None, limit: Limit = 50
     ) -> AssignmentPage:
-        items, next_cursor = await directory.list_assignments(
-            ctx, manager_id=manager_id, cursor=cursor, limit=limit
+        return page(
+            AssignmentPage,
+            await directory.list_assignments(ctx, manager_id=manager_id, cursor=cursor, limit=limit),
         )
-        return AssignmentPage(items=items, next_cursor=next_cursor)
 
     @post("/", operation_id="assignAccount", guards=[requires_role(Role.ADMIN)], responses=WRITE_ERRORS)
     async def assign(self, ctx: Ctx, data: JSONBody[AssignmentCreate]) -> AssignmentRead:
@@ -216,10 +215,9 @@ class ApiKeyController(Controller):
     async def list_keys(
         self, ctx: Ctx, tenant_id: FromQuery[UUID | None] = None, cursor: Cursor = None, limit: Limit = 50
     ) -> ApiKeyPage:
-        items, next_cursor = await api_keys.list_api_keys(
-            ctx, tenant_id=tenant_id, cursor=cursor, limit=limit
+        return page(
+            ApiKeyPage, await api_keys.list_api_keys(ctx, tenant_id=tenant_id, cursor=cursor, limit=limit)
         )
-        return ApiKeyPage(items=items, next_cursor=next_cursor)
 
     @post(
         "/",
@@ -258,10 +256,9 @@ class CalendarController(Controller):
     async def list_calendars(
         self, ctx: Ctx, tenant_id: FromQuery[UUID | None] = None, cursor: Cursor = None, limit: Limit = 50
     ) -> CalendarPage:
-        items, next_cursor = await calendars.list_calendars(
-            ctx, tenant_id=tenant_id, cursor=cursor, limit=limit
+        return page(
+            CalendarPage, await calendars.list_calendars(ctx, tenant_id=tenant_id, cursor=cursor, limit=limit)
         )
-        return CalendarPage(items=items, next_cursor=next_cursor)
 
     @post(
         "/",

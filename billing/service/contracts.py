@@ -19,8 +19,8 @@ from billing.terms import ContractTerms, decode_terms
 from retaguarda.db import is_unique_violation
 from retaguarda.errors import Conflict, FieldError, InvalidInput, NotFound
 from retaguarda.i18n import minor_unit_digits
+from retaguarda.listing import keyset_page
 from retaguarda.tenancy import TenantContext, owning_client
-from retaguarda.wire import MAX_PAGE_SIZE, after_cursor, page_of
 
 MAX_MONEY = Decimal("1e12")
 
@@ -130,8 +130,7 @@ async def list_contracts(
     query = ctx.select(Contract)
     if tenant_id is not None:
         query = query.where(Contract.tenant_id == tenant_id)
-    limit = min(limit, MAX_PAGE_SIZE)
-    return page_of(await after_cursor(query, Contract, cursor, limit), limit, _read)
+    return await keyset_page(query, Contract, cursor, limit, _read)
 
 
 @dataclass(frozen=True, slots=True)

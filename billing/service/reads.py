@@ -11,8 +11,8 @@ from uuid import UUID
 from billing.schemas import CoveredEntry, InvoiceDetail, InvoiceLineRead, InvoiceRead, PaymentStatus
 from billing.tables import Invoice, InvoiceLine, InvoiceStatus
 from retaguarda.errors import NotFound
+from retaguarda.listing import keyset_page
 from retaguarda.tenancy import TenantContext
-from retaguarda.wire import MAX_PAGE_SIZE, after_cursor, page_of
 
 
 def payment_status(row: dict[str, Any], today: date) -> PaymentStatus | None:  # noqa: PLR0911
@@ -125,8 +125,7 @@ async def list_invoices(
         query = query.where(Invoice.tenant_id == tenant_id)
     if status is not None:
         query = query.where(Invoice.status == status.value)
-    limit = min(limit, MAX_PAGE_SIZE)
-    return page_of(await after_cursor(query, Invoice, cursor, limit), limit, invoice_read)
+    return await keyset_page(query, Invoice, cursor, limit, invoice_read)
 
 
 __all__ = ["CoveredEntry", "get_invoice", "invoice_read", "invoice_row", "line_read", "list_invoices"]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable, Sequence
+from typing import Annotated, Any, TypeVar
 
 from litestar.di import NamedDependency, Provide
 from litestar.params import QueryParameter
@@ -20,3 +21,12 @@ Cursor = Annotated[str | None, QueryParameter(description="The `nextCursor` of t
 # Lists and reads answer 422 too: a bad cursor or filter is invalid input.
 READ_ERRORS = problem_responses(400, 401, 403, 404, 422)
 WRITE_ERRORS = problem_responses(400, 401, 403, 404, 409, 422)
+
+
+Page = TypeVar("Page")
+
+
+def page(shape: Callable[..., Page], found: tuple[Sequence[Any], str | None]) -> Page:
+    """A list handler's answer: its page shape (``items``, ``nextCursor``) around a list service's result."""
+    items, next_cursor = found
+    return shape(items=items, next_cursor=next_cursor)

@@ -1,11 +1,11 @@
-"""Shared wire shapes: the base Struct every request and response derives from, and cursor pages."""
+"""Shared wire shapes: the base Struct every request and response derives from, and the cursor of a page
+(pages themselves are read by :mod:`retaguarda.listing`)."""
 
 from __future__ import annotations
 
 import base64
 import binascii
 from datetime import datetime
-from typing import Any
 from uuid import UUID
 
 import msgspec
@@ -31,21 +31,3 @@ def decode_cursor(cursor: str) -> tuple[datetime, UUID]:
         return datetime.fromisoformat(stamp), UUID(row_id)
     except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
         raise InvalidInput(errors=[FieldError("cursor", "invalid", "The cursor is not valid.")]) from exc
-
-
-def after_cursor(query: Any, table: Any, cursor: str | None, limit: int) -> Any:
-    """Keyset pagination on (created_at, id): stable under inserts, one index range per page."""
-    if cursor:
-        created_at, row_id = decode_cursor(cursor)
-        query = query.where(
-            (table.created_at > created_at) | ((table.created_at == created_at) & (table.id > row_id))
-        )
-    return query.order_by(table.created_at, table.id).limit(limit + 1)
-
-
-def page_of(rows: list[Any], limit: int, read: Any) -> tuple[list[Any], str | None]:
-    """Split the ``limit + 1`` rows fetched into the page and the cursor of the next one."""
-    has_more = len(rows) > limit
-    rows = rows[:limit]
-    cursor = encode_cursor(rows[-1]["created_at"], rows[-1]["id"]) if has_more and rows else None
-    return [read(row) for row in rows], cursor

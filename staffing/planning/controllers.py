@@ -14,7 +14,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED
 
 from retaguarda.auth import Role, Scope, authenticated, provider_staff, requires_role, requires_scope
-from retaguarda.controller_kit import CONTEXT, READ_ERRORS, WRITE_ERRORS, Ctx, Cursor, Limit
+from retaguarda.controller_kit import CONTEXT, READ_ERRORS, WRITE_ERRORS, Ctx, Cursor, Limit, page
 from staffing.planning.schemas import (
     ForecastCell,
     ForecastGrid,
@@ -144,8 +144,10 @@ class SeasonalEventController(Controller):
     async def list_events(
         self, ctx: Ctx, queue_id: QueueFilter = None, cursor: Cursor = None, limit: Limit = 50
     ) -> SeasonalEventPage:
-        items, next_cursor = await adjustments.list_events(ctx, queue_id=queue_id, cursor=cursor, limit=limit)
-        return SeasonalEventPage(items=items, next_cursor=next_cursor)
+        return page(
+            SeasonalEventPage,
+            await adjustments.list_events(ctx, queue_id=queue_id, cursor=cursor, limit=limit),
+        )
 
     @post("/", operation_id="createSeasonalEvent", guards=WRITE, responses=WRITE_ERRORS)
     async def create_event(self, ctx: Ctx, data: JSONBody[SeasonalEventCreate]) -> SeasonalEventRead:
@@ -170,10 +172,9 @@ class OverrideController(Controller):
     async def list_overrides(
         self, ctx: Ctx, queue_id: QueueFilter = None, cursor: Cursor = None, limit: Limit = 50
     ) -> OverridePage:
-        items, next_cursor = await adjustments.list_overrides(
-            ctx, queue_id=queue_id, cursor=cursor, limit=limit
+        return page(
+            OverridePage, await adjustments.list_overrides(ctx, queue_id=queue_id, cursor=cursor, limit=limit)
         )
-        return OverridePage(items=items, next_cursor=next_cursor)
 
     @post("/", operation_id="createForecastOverride", guards=WRITE, responses=WRITE_ERRORS)
     async def create_override(self, ctx: Ctx, data: JSONBody[OverrideCreate]) -> OverrideRead:
@@ -258,10 +259,9 @@ class PlanController(Controller):
         cursor: Cursor = None,
         limit: Limit = 50,
     ) -> PlanPage:
-        items, next_cursor = await plans.list_plans(
-            ctx, pool_id=pool_id, status=status, cursor=cursor, limit=limit
+        return page(
+            PlanPage, await plans.list_plans(ctx, pool_id=pool_id, status=status, cursor=cursor, limit=limit)
         )
-        return PlanPage(items=items, next_cursor=next_cursor)
 
     @post("/", operation_id="createScalingPlan", guards=WRITE, responses=WRITE_ERRORS)
     async def create_plan(self, ctx: Ctx, data: JSONBody[PlanCreate]) -> PlanRead:

@@ -10,8 +10,8 @@ from uuid import UUID, uuid4
 import msgspec
 
 from retaguarda.errors import Conflict, FieldError, NotFound
+from retaguarda.listing import keyset_page
 from retaguarda.tenancy import TenantContext
-from retaguarda.wire import MAX_PAGE_SIZE, after_cursor, page_of
 from staffing.schemas import MembershipCreate, MembershipKind, MembershipRead, MembershipUpdate
 from staffing.service.operators import require_operator
 from staffing.service.periods import as_utc, check_offset, covering, overlapping
@@ -80,8 +80,7 @@ async def list_memberships(
     query = ctx.select(PoolMembership).where(PoolMembership.pool_id == pool_id)
     if active_at is not None:
         query = query.where(covering(PoolMembership.valid_from, PoolMembership.valid_until, active_at))
-    limit = min(limit, MAX_PAGE_SIZE)
-    return page_of(await after_cursor(query, PoolMembership, cursor, limit), limit, _read)
+    return await keyset_page(query, PoolMembership, cursor, limit, _read)
 
 
 async def get_membership(ctx: TenantContext, pool_id: UUID, membership_id: UUID) -> MembershipRead:

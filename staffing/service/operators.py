@@ -12,8 +12,8 @@ from piccolo.custom_types import Combinable
 from retaguarda.auth import Role
 from retaguarda.db import is_postgres
 from retaguarda.errors import Conflict, FieldError, InvalidInput, NotFound
+from retaguarda.listing import keyset_page
 from retaguarda.tenancy import TenantContext
-from retaguarda.wire import MAX_PAGE_SIZE, after_cursor, page_of
 from staffing.schemas import (
     OperatorCreate,
     OperatorRead,
@@ -126,8 +126,7 @@ async def list_operators(
             & covering(PoolMembership.valid_from, PoolMembership.valid_until, datetime.now(UTC))
         )
         query = query.where(Operator.id.is_in(members))
-    limit = min(limit, MAX_PAGE_SIZE)
-    rows, next_cursor = page_of(await after_cursor(query, Operator, cursor, limit), limit, lambda row: row)
+    rows, next_cursor = await keyset_page(query, Operator, cursor, limit, dict)
     return await _reads(ctx, rows), next_cursor
 
 

@@ -8,8 +8,8 @@ from uuid import UUID, uuid4
 import msgspec
 
 from retaguarda.errors import Conflict, FieldError, NotFound
+from retaguarda.listing import keyset_page
 from retaguarda.tenancy import TenantContext
-from retaguarda.wire import MAX_PAGE_SIZE, after_cursor, page_of
 from staffing.schemas import PoolCreate, PoolRead, PoolUpdate
 from staffing.service.owner import roster_owner, unless_taken
 from staffing.tables import Pool, PoolMembership, Shift
@@ -32,8 +32,7 @@ def _read(row: dict[str, Any]) -> PoolRead:
 async def list_pools(
     ctx: TenantContext, *, cursor: str | None, limit: int
 ) -> tuple[list[PoolRead], str | None]:
-    limit = min(limit, MAX_PAGE_SIZE)
-    return page_of(await after_cursor(ctx.select(Pool), Pool, cursor, limit), limit, _read)
+    return await keyset_page(ctx.select(Pool), Pool, cursor, limit, _read)
 
 
 async def get_pool(ctx: TenantContext, pool_id: UUID) -> PoolRead:

@@ -8,8 +8,8 @@ from uuid import UUID, uuid4
 import msgspec
 
 from retaguarda.errors import Conflict, FieldError, NotFound
+from retaguarda.listing import keyset_page
 from retaguarda.tenancy import TenantContext
-from retaguarda.wire import MAX_PAGE_SIZE, after_cursor, page_of
 from staffing.schemas import SkillCreate, SkillRead, SkillUpdate
 from staffing.service.owner import roster_owner, unless_taken
 from staffing.tables import OperatorSkill, Skill
@@ -30,8 +30,7 @@ def _read(row: dict[str, Any]) -> SkillRead:
 async def list_skills(
     ctx: TenantContext, *, cursor: str | None, limit: int
 ) -> tuple[list[SkillRead], str | None]:
-    limit = min(limit, MAX_PAGE_SIZE)
-    return page_of(await after_cursor(ctx.select(Skill), Skill, cursor, limit), limit, _read)
+    return await keyset_page(ctx.select(Skill), Skill, cursor, limit, _read)
 
 
 async def get_skill(ctx: TenantContext, skill_id: UUID) -> SkillRead:

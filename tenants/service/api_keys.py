@@ -10,8 +10,8 @@ from retaguarda import audit
 from retaguarda.audit import AuditAction, Target
 from retaguarda.auth import Scope, hash_token, new_api_key, token_prefix
 from retaguarda.errors import Conflict, FieldError, InvalidInput
+from retaguarda.listing import keyset_page
 from retaguarda.tenancy import TenantContext
-from retaguarda.wire import MAX_PAGE_SIZE, after_cursor, page_of
 from tenants.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyRead
 from tenants.service.directory import get_tenant
 from tenants.tables import ApiKey
@@ -37,8 +37,7 @@ async def list_api_keys(
     query = ctx.select(ApiKey)
     if tenant_id is not None:
         query = query.where(ApiKey.tenant_id == tenant_id)
-    limit = min(limit, MAX_PAGE_SIZE)
-    return page_of(await after_cursor(query, ApiKey, cursor, limit), limit, _read)
+    return await keyset_page(query, ApiKey, cursor, limit, _read)
 
 
 async def create_api_key(ctx: TenantContext, data: ApiKeyCreate) -> ApiKeyCreated:

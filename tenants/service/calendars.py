@@ -9,8 +9,8 @@ from uuid import UUID, uuid4
 import msgspec
 
 from retaguarda.errors import Conflict, FieldError, InvalidInput, NotFound
+from retaguarda.listing import keyset_page
 from retaguarda.tenancy import TenantContext
-from retaguarda.wire import MAX_PAGE_SIZE, after_cursor, page_of
 from tenants.schemas import CalendarCreate, CalendarRead, CalendarUpdate, WeeklyInterval
 from tenants.service.directory import get_tenant
 from tenants.service.validation import check_holiday_region, check_timezone, raise_if_any
@@ -61,8 +61,7 @@ async def list_calendars(
     query = ctx.select(BusinessCalendar)
     if tenant_id is not None:
         query = query.where(BusinessCalendar.tenant_id == tenant_id)
-    limit = min(limit, MAX_PAGE_SIZE)
-    return page_of(await after_cursor(query, BusinessCalendar, cursor, limit), limit, _read)
+    return await keyset_page(query, BusinessCalendar, cursor, limit, _read)
 
 
 async def get_calendar(ctx: TenantContext, calendar_id: UUID) -> CalendarRead:

@@ -14,8 +14,8 @@ from retaguarda.clock import now
 from retaguarda.db import is_unique_violation
 from retaguarda.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from retaguarda.jobs import enqueue
+from retaguarda.listing import keyset_page
 from retaguarda.tenancy import TenantContext
-from retaguarda.wire import MAX_PAGE_SIZE, after_cursor, page_of
 from tenants.schemas import (
     AssignmentCreate,
     AssignmentRead,
@@ -64,8 +64,7 @@ async def list_tenants(
         query = query.where(Tenant.kind == kind.value)
     if status is not None:
         query = query.where(Tenant.status == status)
-    rows = await after_cursor(query, Tenant, cursor, min(limit, MAX_PAGE_SIZE))
-    return page_of(rows, min(limit, MAX_PAGE_SIZE), tenant_read)
+    return await keyset_page(query, Tenant, cursor, limit, tenant_read)
 
 
 async def get_tenant(ctx: TenantContext, tenant_id: UUID) -> TenantRead:
@@ -194,11 +193,8 @@ async def list_members(
     ctx: TenantContext, tenant_id: UUID, *, cursor: str | None, limit: int
 ) -> tuple[list[MemberRead], str | None]:
     await get_tenant(ctx, tenant_id)
-    limit = min(limit, MAX_PAGE_SIZE)
-    rows = await after_cursor(
-        _member_query(ctx).where(Membership.tenant_id == tenant_id), Membership, cursor, limit
-    )
-    return page_of(rows, limit, _member_read)
+    query = _member_query(ctx).where(Membership.tenant_id == tenant_id)
+    return await keyset_page(query, Membership, cursor, limit, _member_read)
 
 
 async def get_member(ctx: TenantContext, tenant_id: UUID, membership_id: UUID) -> MemberRead:
@@ -304,9 +300,7 @@ async def list_assignments(
         manager_id = ctx.principal.user_id
     if manager_id is not None:
         query = query.where(AccountAssignment.manager_id == manager_id)
-    limit = min(limit, MAX_PAGE_SIZE)
-    rows = await after_cursor(query, AccountAssignment, cursor, limit)
-    return page_of(rows, limit, _assignment_read)
+    return await keyset_page(query, AccountAssignment, cursor, limit, _assignment_read)
 
 
 async def assign_account(ctx: TenantContext, data: AssignmentCreate) -> AssignmentRead:

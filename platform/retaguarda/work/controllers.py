@@ -19,6 +19,7 @@ from retaguarda.controller_kit import (
     Ctx,
     Cursor,
     Limit,
+    page,
 )
 from retaguarda.db import transaction
 from retaguarda.idempotency import StoredResponse, check_key, remember, replay, request_fingerprint
@@ -74,10 +75,12 @@ class TaskTypeController(Controller):
         cursor: Cursor = None,
         limit: Limit = 50,
     ) -> TaskTypePage:
-        items, next_cursor = await catalog.list_task_types(
-            ctx, tenant_id=tenant_id, active=active, cursor=cursor, limit=limit
+        return page(
+            TaskTypePage,
+            await catalog.list_task_types(
+                ctx, tenant_id=tenant_id, active=active, cursor=cursor, limit=limit
+            ),
         )
-        return TaskTypePage(items=items, next_cursor=next_cursor)
 
     @post(
         "/", operation_id="createTaskType", guards=[requires_role(*CATALOG_WRITERS)], responses=WRITE_ERRORS
@@ -120,8 +123,9 @@ class QueueController(Controller):
     async def list_queues(
         self, ctx: Ctx, tenant_id: FromQuery[UUID | None] = None, cursor: Cursor = None, limit: Limit = 50
     ) -> QueuePage:
-        items, next_cursor = await catalog.list_queues(ctx, tenant_id=tenant_id, cursor=cursor, limit=limit)
-        return QueuePage(items=items, next_cursor=next_cursor)
+        return page(
+            QueuePage, await catalog.list_queues(ctx, tenant_id=tenant_id, cursor=cursor, limit=limit)
+        )
 
     @post("/", operation_id="createQueue", guards=[requires_role(*CATALOG_WRITERS)], responses=WRITE_ERRORS)
     async def create_queue(self, ctx: Ctx, data: JSONBody[QueueCreate]) -> QueueRead:
@@ -203,20 +207,22 @@ class TaskController(Controller):
         cursor: Cursor = None,
         limit: Limit = 50,
     ) -> TaskPage:
-        items, next_cursor = await task_reads.list_tasks(
-            ctx,
-            status=status,
-            queue_id=queue_id,
-            task_type_id=task_type_id,
-            priority=priority,
-            created_from=created_from,
-            created_to=created_to,
-            text=q,
-            tenant_id=tenant_id,
-            cursor=cursor,
-            limit=limit,
+        return page(
+            TaskPage,
+            await task_reads.list_tasks(
+                ctx,
+                status=status,
+                queue_id=queue_id,
+                task_type_id=task_type_id,
+                priority=priority,
+                created_from=created_from,
+                created_to=created_to,
+                text=q,
+                tenant_id=tenant_id,
+                cursor=cursor,
+                limit=limit,
+            ),
         )
-        return TaskPage(items=items, next_cursor=next_cursor)
 
     @get(
         "/{task_id:uuid}",
@@ -326,16 +332,18 @@ class TimeEntryController(Controller):
         cursor: Cursor = None,
         limit: Limit = 50,
     ) -> TimeEntryPage:
-        items, next_cursor = await time.list_time_entries(
-            ctx,
-            task_id=task_id,
-            operator_id=operator_id,
-            started_from=started_from,
-            started_to=started_to,
-            cursor=cursor,
-            limit=limit,
+        return page(
+            TimeEntryPage,
+            await time.list_time_entries(
+                ctx,
+                task_id=task_id,
+                operator_id=operator_id,
+                started_from=started_from,
+                started_to=started_to,
+                cursor=cursor,
+                limit=limit,
+            ),
         )
-        return TimeEntryPage(items=items, next_cursor=next_cursor)
 
     @post(
         "/corrections",

@@ -8,8 +8,8 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from retaguarda.errors import FieldError
+from retaguarda.listing import keyset_page
 from retaguarda.tenancy import TenantContext
-from retaguarda.wire import MAX_PAGE_SIZE, after_cursor, page_of
 from staffing.planning.schemas import (
     OverrideCreate,
     OverrideRead,
@@ -98,8 +98,7 @@ async def list_events(
     query = ctx.select(SeasonalEvent)
     if queue_id is not None:
         query = query.where(SeasonalEvent.queue_id == queue_id)
-    limit = min(limit, MAX_PAGE_SIZE)
-    return page_of(await after_cursor(query, SeasonalEvent, cursor, limit), limit, _event_read)
+    return await keyset_page(query, SeasonalEvent, cursor, limit, _event_read)
 
 
 async def delete_event(ctx: TenantContext, event_id: UUID) -> None:
@@ -143,8 +142,7 @@ async def list_overrides(
     query = ctx.select(ForecastOverride)
     if queue_id is not None:
         query = query.where(ForecastOverride.queue_id == queue_id)
-    limit = min(limit, MAX_PAGE_SIZE)
-    return page_of(await after_cursor(query, ForecastOverride, cursor, limit), limit, _override_read)
+    return await keyset_page(query, ForecastOverride, cursor, limit, _override_read)
 
 
 async def delete_override(ctx: TenantContext, override_id: UUID) -> None:

@@ -12,8 +12,8 @@ import msgspec
 from retaguarda import audit
 from retaguarda.audit import AuditAction, Target
 from retaguarda.errors import Conflict, FieldError, NotFound
+from retaguarda.listing import keyset_page
 from retaguarda.tenancy import TenantContext
-from retaguarda.wire import MAX_PAGE_SIZE, after_cursor, page_of
 from staffing.planning.schemas import PlanChange, PlanCreate, PlanEventRead, PlanRead, PlanUpdate
 from staffing.planning.service.headcount import NEVER, load_roster
 from staffing.planning.service.plan_roster import Rewrite, rewrite
@@ -122,8 +122,7 @@ async def list_plans(
         query = query.where(ScalingPlan.pool_id == pool_id)
     if status is not None:
         query = query.where(ScalingPlan.status == status)
-    limit = min(limit, MAX_PAGE_SIZE)
-    return page_of(await after_cursor(query, ScalingPlan, cursor, limit), limit, _read)
+    return await keyset_page(query, ScalingPlan, cursor, limit, _read)
 
 
 async def get_plan(ctx: TenantContext, plan_id: UUID) -> PlanRead:

@@ -11,7 +11,7 @@ from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.params import FromPath, FromQuery, QueryParameter
 
 from retaguarda.auth import Scope, authenticated, current_principal, requires_scope
-from retaguarda.controller_kit import CONTEXT, READ_ERRORS, WRITE_ERRORS, Ctx, Cursor, Limit
+from retaguarda.controller_kit import CONTEXT, READ_ERRORS, WRITE_ERRORS, Ctx, Cursor, Limit, page
 from retaguarda.errors import FieldError, InvalidInput
 from retaguarda.tenancy import unit_of_work
 from retaguarda.work.imports import service
@@ -116,10 +116,10 @@ class TaskImportController(Controller):
         cursor: Cursor = None,
         limit: Limit = 50,
     ) -> CsvImportPage:
-        items, next_cursor = await service.list_imports(
-            ctx, tenant_id=tenant_id, status=status, cursor=cursor, limit=limit
+        return page(
+            CsvImportPage,
+            await service.list_imports(ctx, tenant_id=tenant_id, status=status, cursor=cursor, limit=limit),
         )
-        return CsvImportPage(items=items, next_cursor=next_cursor)
 
     @get(
         "/{import_id:uuid}",
@@ -146,10 +146,10 @@ class TaskImportController(Controller):
         cursor: Cursor = None,
         limit: Limit = 100,
     ) -> CsvImportRowPage:
-        items, next_cursor = await service.list_import_rows(
-            ctx, import_id, accepted=accepted, cursor=cursor, limit=limit
+        return page(
+            CsvImportRowPage,
+            await service.list_import_rows(ctx, import_id, accepted=accepted, cursor=cursor, limit=limit),
         )
-        return CsvImportRowPage(items=items, next_cursor=next_cursor)
 
 
 ROUTES: list[Any] = [TaskImportController]

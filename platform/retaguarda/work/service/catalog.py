@@ -11,8 +11,8 @@ from retaguarda.clock import now
 from retaguarda.db import json_value
 from retaguarda.errors import Conflict, FieldError, InvalidInput, NotFound
 from retaguarda.i18n import SUPPORTED_LOCALES
+from retaguarda.listing import keyset_page
 from retaguarda.tenancy import TenantContext, owning_client
-from retaguarda.wire import MAX_PAGE_SIZE, after_cursor, page_of
 from retaguarda.work.fields import FieldSpec, check_field_specs
 from retaguarda.work.schemas import (
     QueueCreate,
@@ -83,8 +83,7 @@ async def list_task_types(
         query = query.where(TaskType.tenant_id == tenant_id)
     if active is not None:
         query = query.where(TaskType.active == active)
-    limit = min(limit, MAX_PAGE_SIZE)
-    return page_of(await after_cursor(query, TaskType, cursor, limit), limit, type_read)
+    return await keyset_page(query, TaskType, cursor, limit, type_read)
 
 
 async def get_task_type(ctx: TenantContext, type_id: UUID) -> TaskTypeRead:
@@ -204,9 +203,7 @@ async def list_queues(
     query = ctx.select(Queue)
     if tenant_id is not None:
         query = query.where(Queue.tenant_id == tenant_id)
-    limit = min(limit, MAX_PAGE_SIZE)
-    rows = await after_cursor(query, Queue, cursor, limit)
-    items, next_cursor = page_of(rows, limit, lambda row: row)
+    items, next_cursor = await keyset_page(query, Queue, cursor, limit, dict)
     return await _queue_reads(ctx, items), next_cursor
 
 

@@ -12,8 +12,8 @@ from retaguarda.audit import AuditAction, Target
 from retaguarda.clock import now
 from retaguarda.db import is_postgres, positional
 from retaguarda.errors import Conflict, FieldError, InvalidInput, NotFound
+from retaguarda.listing import keyset_page
 from retaguarda.tenancy import TenantContext
-from retaguarda.wire import MAX_PAGE_SIZE, after_cursor, page_of
 from retaguarda.work.schemas import TimeCorrection, TimeEntryRead
 from retaguarda.work.service.task_events import record_event
 from retaguarda.work.tables import Task, TimeEntry
@@ -89,8 +89,7 @@ async def list_time_entries(
         query = query.where(TimeEntry.started_at >= started_from)
     if started_to is not None:
         query = query.where(TimeEntry.started_at < started_to)
-    limit = min(limit, MAX_PAGE_SIZE)
-    return page_of(await after_cursor(query, TimeEntry, cursor, limit), limit, _read)
+    return await keyset_page(query, TimeEntry, cursor, limit, _read)
 
 
 async def correct_time(ctx: TenantContext, data: TimeCorrection) -> TimeEntryRead:

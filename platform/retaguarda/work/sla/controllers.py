@@ -10,7 +10,7 @@ from litestar import Controller, Request, Response, delete, get, patch, post, pu
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from retaguarda.auth import Role, Scope, authenticated, requires_role, requires_scope
-from retaguarda.controller_kit import CONTEXT, READ_ERRORS, WRITE_ERRORS, Ctx, Cursor, Limit
+from retaguarda.controller_kit import CONTEXT, READ_ERRORS, WRITE_ERRORS, Ctx, Cursor, Limit, page
 from retaguarda.errors import FieldError, InvalidInput
 from retaguarda.i18n import negotiate_request_locale
 from retaguarda.work.sla.schemas import (
@@ -45,10 +45,9 @@ class SlaPolicyController(Controller):
     async def list_policies(
         self, ctx: Ctx, tenant_id: FromQuery[UUID | None] = None, cursor: Cursor = None, limit: Limit = 50
     ) -> SlaPolicyPage:
-        items, next_cursor = await policies.list_policies(
-            ctx, tenant_id=tenant_id, cursor=cursor, limit=limit
+        return page(
+            SlaPolicyPage, await policies.list_policies(ctx, tenant_id=tenant_id, cursor=cursor, limit=limit)
         )
-        return SlaPolicyPage(items=items, next_cursor=next_cursor)
 
     @post(
         "/", operation_id="createSlaPolicy", guards=[requires_role(*POLICY_WRITERS)], responses=WRITE_ERRORS
@@ -202,8 +201,9 @@ class NotificationController(Controller):
     async def list_notifications(
         self, ctx: Ctx, unread: FromQuery[bool | None] = None, cursor: Cursor = None, limit: Limit = 50
     ) -> NotificationPage:
-        items, next_cursor = await inbox.list_notifications(ctx, unread=unread, cursor=cursor, limit=limit)
-        return NotificationPage(items=items, next_cursor=next_cursor)
+        return page(
+            NotificationPage, await inbox.list_notifications(ctx, unread=unread, cursor=cursor, limit=limit)
+        )
 
     @post(
         "/{notification_id:uuid}/read",

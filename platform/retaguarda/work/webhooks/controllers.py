@@ -9,7 +9,7 @@ from litestar import Controller, delete, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from retaguarda.auth import Role, Scope, authenticated, requires_role, requires_scope
-from retaguarda.controller_kit import CONTEXT, READ_ERRORS, WRITE_ERRORS, Ctx, Cursor, Limit
+from retaguarda.controller_kit import CONTEXT, READ_ERRORS, WRITE_ERRORS, Ctx, Cursor, Limit, page
 from retaguarda.work.webhooks import service as webhooks
 from retaguarda.work.webhooks.schemas import (
     WebhookDeliveryPage,
@@ -39,10 +39,10 @@ class WebhookEndpointController(Controller):
     async def list_endpoints(
         self, ctx: Ctx, tenant_id: TenantFilter = None, cursor: Cursor = None, limit: Limit = 50
     ) -> WebhookEndpointPage:
-        items, next_cursor = await webhooks.list_endpoints(
-            ctx, tenant_id=tenant_id, cursor=cursor, limit=limit
+        return page(
+            WebhookEndpointPage,
+            await webhooks.list_endpoints(ctx, tenant_id=tenant_id, cursor=cursor, limit=limit),
         )
-        return WebhookEndpointPage(items=items, next_cursor=next_cursor)
 
     @post(
         "/",
@@ -116,10 +116,10 @@ class WebhookEndpointController(Controller):
         cursor: Cursor = None,
         limit: Limit = 50,
     ) -> WebhookDeliveryPage:
-        items, next_cursor = await webhooks.list_deliveries(
-            ctx, endpoint_id, status=status, cursor=cursor, limit=limit
+        return page(
+            WebhookDeliveryPage,
+            await webhooks.list_deliveries(ctx, endpoint_id, status=status, cursor=cursor, limit=limit),
         )
-        return WebhookDeliveryPage(items=items, next_cursor=next_cursor)
 
     @get(
         "/{endpoint_id:uuid}/deliveries/{delivery_id:uuid}",

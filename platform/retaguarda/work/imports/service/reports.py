@@ -10,8 +10,9 @@ import msgspec
 
 from retaguarda.db import json_value
 from retaguarda.errors import FieldError, InvalidInput, NotFound
+from retaguarda.listing import keyset_page
 from retaguarda.tenancy import TenantContext
-from retaguarda.wire import MAX_PAGE_SIZE, after_cursor, page_of
+from retaguarda.wire import MAX_PAGE_SIZE
 from retaguarda.work.imports.schemas import CsvImportRead, CsvImportRowRead
 from retaguarda.work.imports.tables import CsvImport, CsvImportRow, CsvImportStatus
 
@@ -74,8 +75,7 @@ async def list_imports(
         query = query.where(CsvImport.tenant_id == tenant_id)
     if status is not None:
         query = query.where(CsvImport.status == status.value)
-    limit = min(limit, MAX_PAGE_SIZE)
-    rows, next_cursor = page_of(await after_cursor(query, CsvImport, cursor, limit), limit, lambda row: row)
+    rows, next_cursor = await keyset_page(query, CsvImport, cursor, limit, dict)
     failures = await _failures(ctx, rows)
     return [_import_read(row, failures.get(row["id"])) for row in rows], next_cursor
 

@@ -8,8 +8,8 @@ from uuid import UUID
 from retaguarda.clock import now
 from retaguarda.db import json_value
 from retaguarda.errors import NotFound
+from retaguarda.listing import keyset_page
 from retaguarda.tenancy import TenantContext
-from retaguarda.wire import MAX_PAGE_SIZE, after_cursor, page_of
 from retaguarda.work.sla.schemas import NotificationRead
 from retaguarda.work.tables import Notification
 
@@ -34,8 +34,7 @@ async def list_notifications(
         query = query.where(Notification.read_at.is_null())
     elif unread is False:
         query = query.where(Notification.read_at.is_not_null())
-    limit = min(limit, MAX_PAGE_SIZE)
-    return page_of(await after_cursor(query, Notification, cursor, limit), limit, _read)
+    return await keyset_page(query, Notification, cursor, limit, _read)
 
 
 async def mark_read(ctx: TenantContext, notification_id: UUID) -> NotificationRead:

@@ -11,8 +11,8 @@ import msgspec
 from retaguarda.clock import now
 from retaguarda.db import json_value
 from retaguarda.errors import Conflict, FieldError, InvalidInput, NotFound
+from retaguarda.listing import keyset_page
 from retaguarda.tenancy import TenantContext, owning_client
-from retaguarda.wire import MAX_PAGE_SIZE, after_cursor, page_of
 from retaguarda.work.sla.schemas import (
     PriorityTarget,
     SlaPolicyCreate,
@@ -127,8 +127,7 @@ async def list_policies(
     query = ctx.select(SlaPolicy)
     if tenant_id is not None:
         query = query.where(SlaPolicy.tenant_id == tenant_id)
-    limit = min(limit, MAX_PAGE_SIZE)
-    rows, next_cursor = page_of(await after_cursor(query, SlaPolicy, cursor, limit), limit, dict)
+    rows, next_cursor = await keyset_page(query, SlaPolicy, cursor, limit, dict)
     return [await _read(ctx, row) for row in rows], next_cursor
 
 

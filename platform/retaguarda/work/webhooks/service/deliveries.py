@@ -11,8 +11,9 @@ from retaguarda.clock import now
 from retaguarda.db import is_postgres
 from retaguarda.errors import Conflict, NotFound
 from retaguarda.jobs import enqueue
+from retaguarda.listing import page_of
 from retaguarda.tenancy import TenantContext, system_context
-from retaguarda.wire import MAX_PAGE_SIZE, decode_cursor, page_of
+from retaguarda.wire import MAX_PAGE_SIZE, decode_cursor
 from retaguarda.work.service.task_reads import live_task_files
 from retaguarda.work.tables import Task, TaskEvent
 from retaguarda.work.webhooks.schemas import WebhookDeliveryRead

@@ -16,9 +16,9 @@ from retaguarda.audit import AuditAction, Target
 from retaguarda.auth import TenantKind
 from retaguarda.clock import now
 from retaguarda.errors import Conflict, FieldError, InvalidInput, NotFound
+from retaguarda.listing import keyset_page
 from retaguarda.settings import get_settings
 from retaguarda.tenancy import TenantContext, owning_client
-from retaguarda.wire import MAX_PAGE_SIZE, after_cursor, page_of
 from retaguarda.work.webhooks.schemas import (
     WebhookEndpointCreate,
     WebhookEndpointRead,
@@ -104,8 +104,7 @@ async def list_endpoints(
     query = ctx.select(WebhookEndpoint)
     if tenant_id is not None:
         query = query.where(WebhookEndpoint.tenant_id == tenant_id)
-    limit = min(limit, MAX_PAGE_SIZE)
-    return page_of(await after_cursor(query, WebhookEndpoint, cursor, limit), limit, _endpoint_read)
+    return await keyset_page(query, WebhookEndpoint, cursor, limit, _endpoint_read)
 
 
 async def get_endpoint(ctx: TenantContext, endpoint_id: UUID) -> WebhookEndpointRead:
