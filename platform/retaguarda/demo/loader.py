@@ -37,6 +37,17 @@ def history_start(now: datetime, zone: ZoneInfo) -> date:
     return (now.astimezone(zone).date() - timedelta(days=HISTORY_DAYS)).replace(day=1)
 
 
+async def account_manager(tenant_id: UUID) -> UUID | None:
+    """Who runs the client's invoices and plans its seasons: its account manager, else the provider's admin
+    (a person who reaches the client, so the pages show them what they did)."""
+    row = (
+        await AccountAssignment.select(AccountAssignment.manager_id)  # scope: the demo's client
+        .where(AccountAssignment.tenant_id == tenant_id)
+        .first()
+    )
+    return row["manager_id"] if row else await user_id("admin@retaguarda.demo")
+
+
 async def user_id(email: str) -> UUID | None:
     row = await User.select(User.id).where(User.email == email).first()  # scope: emails are global
     return row["id"] if row else None
@@ -199,8 +210,8 @@ async def load_demo(
     clients = await load_standing_data(size, moment)
     for client in clients:
         await load_history(client, moment, seed, size)
-    manager = await user_id("gestor@retaguarda.demo")
+    managers = {client.tenant_id: await account_manager(client.tenant_id) for client in clients}
     for client in clients:
-        await invoicing.invoice_past_months(client, moment, manager)
-    await season.prepare_seasons(clients, moment, manager)
+        await invoicing.invoice_past_months(client, moment, managers[client.tenant_id])
+    await season.prepare_seasons(clients, moment, managers)
     return accounts

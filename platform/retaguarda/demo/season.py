@@ -148,12 +148,15 @@ async def _plan(client: DemoClient, now: datetime, manager: UUID | None) -> None
     )
 
 
-async def prepare_seasons(clients: list[DemoClient], now: datetime, manager: UUID | None) -> None:
+async def prepare_seasons(
+    clients: list[DemoClient], now: datetime, managers: dict[UUID, UUID | None]
+) -> None:
+    """Each client's season, planned by ``managers[client]``."""
     for client in clients:
         async with db.transaction():
-            await _event_and_settings(client, now, manager)
+            await _event_and_settings(client, now, managers[client.tenant_id])
         async with db.transaction():
-            await _forecasts(client, now, manager)
+            await _forecasts(client, now, managers[client.tenant_id])
     for client in clients:
         async with db.transaction():
-            await _plan(client, now, manager)
+            await _plan(client, now, managers[client.tenant_id])
