@@ -8,7 +8,7 @@ LOCALES_DIR := platform/retaguarda/i18n/locales
 PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/retaguarda_test
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: install demo serve worker migrate test test-embedded test-full lint format bench \
+.PHONY: install system-libs demo serve worker migrate test test-embedded test-full lint format bench \
         i18n-extract i18n-update i18n-compile i18n-merge browser clean
 
 $(STAMP): pyproject.toml
@@ -17,7 +17,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-install: $(STAMP) i18n-compile
+install: $(STAMP) i18n-compile system-libs
+
+## Invoice PDFs (WeasyPrint) need Pango from Debian's packages; installed when missing (as root, as in CI).
+system-libs:
+	@ldconfig -p | grep -q libpangoft2-1.0 || (apt-get update -qq && apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0)
 
 ## The portal on the embedded default: SQLite under var/, in-process jobs, demo data, 127.0.0.1:8000.
 demo: install

@@ -25,6 +25,7 @@ from billing.schemas import (
     VoidRequest,
 )
 from billing.service.invoices import delete_adjustment
+from billing.service.pdf import PDF_MEDIA_TYPE, invoice_pdf, pdf_headers
 from billing.service.stripe_events import receive_event
 from billing.tables import InvoiceStatus
 from retaguarda.auth import Role, Scope, authenticated, requires_role, requires_scope
@@ -115,6 +116,17 @@ class InvoiceController(Controller):
     ) -> Response[str]:
         html = await service.render_invoice_html(ctx, invoice_id, locale)
         return Response(html, media_type="text/html; charset=utf-8", headers=service.DOCUMENT_HEADERS)
+
+    @get(
+        "/{invoice_id:uuid}/pdf",
+        operation_id="getInvoicePdf",
+        summary="The invoice as PDF: the archived document once finalized (it never changes), else the draft",
+        media_type=PDF_MEDIA_TYPE,
+        responses=READ_ERRORS,
+    )
+    async def get_pdf(self, ctx: Ctx, invoice_id: FromPath[UUID]) -> Response[bytes]:
+        data, name = await invoice_pdf(ctx, invoice_id)
+        return Response(data, media_type=PDF_MEDIA_TYPE, headers=pdf_headers(name))
 
     @get(
         "/{invoice_id:uuid}/lines/{line_id:uuid}/entries",

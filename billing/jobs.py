@@ -10,6 +10,7 @@ from billing.service.clients import load_client, next_month
 from billing.service.file_retention import file_retention_by_client
 from billing.service.invoice_lines import NoContract
 from billing.service.invoices import draft_for_period
+from billing.service.pdf import archive_invoice_pdf
 from billing.service.stripe_events import apply_event
 from billing.service.stripe_sync import push_invoice, void_in_stripe
 from billing.tables import Contract, Invoice, InvoiceStatus
@@ -30,6 +31,15 @@ async def push_invoice_job(invoice_id: str) -> None:
     row = await Invoice.select(Invoice.tenant_id).where(Invoice.id == UUID(invoice_id)).first()
     if row is not None:
         await push_invoice(UUID(invoice_id), row["tenant_id"])
+
+
+@job("billing.archive_invoice_pdf")
+async def archive_invoice_pdf_job(invoice_id: str) -> None:
+    """Keep the PDF of a just-finalized invoice (rendered after the commit, outside its transaction)."""
+    # scope: a job knows only the invoice id; the row names its tenant, and the work is fenced to it
+    row = await Invoice.select(Invoice.tenant_id).where(Invoice.id == UUID(invoice_id)).first()
+    if row is not None:
+        await archive_invoice_pdf(system_context(row["tenant_id"]), UUID(invoice_id))
 
 
 @job("billing.void_stripe_invoice")

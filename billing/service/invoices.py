@@ -311,6 +311,7 @@ async def finalize_invoice(ctx: TenantContext, invoice_id: UUID) -> InvoiceDetai
         target=_invoice_target(invoice_id, row, number),
         details={"totalMinor": total, "currency": row["currency"]},
     )
+    await enqueue("billing.archive_invoice_pdf", tenant_id=client.id, invoice_id=str(invoice_id))
     if total > 0 and get_settings().stripe.enabled:
         await enqueue("billing.push_invoice", tenant_id=client.id, invoice_id=str(invoice_id))
     return await get_invoice(ctx, invoice_id)
