@@ -1,10 +1,10 @@
 """Invoices as PDF: the same HTML document the portal shows, rendered by WeasyPrint (Pango from Debian).
 
 A finalized invoice's PDF is the document of record: rendered once in the client's language, archived in
-object storage with its SHA-256 by a job right after the finalizing commit, and served from there ever after, so a later change of the contract, the
-client's name or a translation never changes a document that was issued. A draft is rendered afresh each time
-and says it is a draft. Rendering takes a few hundred milliseconds of CPU: it runs in a worker thread, and at
-finalization in a job after the commit, never inside the finalizing transaction.
+object storage with its SHA-256 by a job right after the finalizing commit, and served from there ever after,
+so a later change of the contract, the client's name or a translation never changes a document that was
+issued. A draft is rendered afresh each time and says it is a draft. Rendering takes a few hundred
+milliseconds of CPU: it runs in a worker thread, never inside a transaction.
 """
 
 from __future__ import annotations
