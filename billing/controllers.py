@@ -18,12 +18,15 @@ from billing.schemas import (
     ContractPage,
     ContractRead,
     CoveredEntryPage,
+    CreditNoteCreate,
+    CreditNoteRead,
     InvoiceDetail,
     InvoicePage,
     InvoiceRun,
     StripeWebhookAck,
     VoidRequest,
 )
+from billing.service.credit_notes import issue_credit_note
 from billing.service.invoices import delete_adjustment
 from billing.service.pdf import PDF_MEDIA_TYPE, invoice_pdf, pdf_headers
 from billing.service.stripe_events import receive_event
@@ -180,6 +183,19 @@ class InvoiceController(Controller):
     )
     async def finalize(self, ctx: Ctx, invoice_id: FromPath[UUID]) -> InvoiceDetail:
         return await service.finalize_invoice(ctx, invoice_id)
+
+    @post(
+        "/{invoice_id:uuid}/credit-notes",
+        operation_id="issueCreditNote",
+        summary="Credit a finalized invoice, in full or against some of its lines (numbered, sent to Stripe)",
+        status_code=201,
+        guards=WRITE_GUARDS,
+        responses=WRITE_ERRORS,
+    )
+    async def credit(
+        self, ctx: Ctx, invoice_id: FromPath[UUID], data: JSONBody[CreditNoteCreate]
+    ) -> CreditNoteRead:
+        return await issue_credit_note(ctx, invoice_id, data)
 
     @post(
         "/{invoice_id:uuid}/void",

@@ -12,8 +12,8 @@ from billing.service.invoice_lines import NoContract
 from billing.service.invoices import draft_for_period
 from billing.service.pdf import archive_invoice_pdf
 from billing.service.stripe_events import apply_event
-from billing.service.stripe_sync import push_invoice, void_in_stripe
-from billing.tables import Contract, Invoice, InvoiceStatus
+from billing.service.stripe_sync import push_credit_note, push_invoice, void_in_stripe
+from billing.tables import Contract, CreditNote, Invoice, InvoiceStatus
 from retaguarda import clock
 from retaguarda.db import transaction
 from retaguarda.jobs import enqueue, every, job
@@ -40,6 +40,15 @@ async def archive_invoice_pdf_job(invoice_id: str) -> None:
     row = await Invoice.select(Invoice.tenant_id).where(Invoice.id == UUID(invoice_id)).first()
     if row is not None:
         await archive_invoice_pdf(system_context(row["tenant_id"]), UUID(invoice_id))
+
+
+@job("billing.push_credit_note")
+async def push_credit_note_job(credit_note_id: str) -> None:
+    """Issue a credit note in Stripe against its invoice there."""
+    # scope: a job knows only the credit note's id; the row names its tenant, and the work is fenced to it
+    row = await CreditNote.select(CreditNote.tenant_id).where(CreditNote.id == UUID(credit_note_id)).first()
+    if row is not None:
+        await push_credit_note(UUID(credit_note_id), row["tenant_id"])
 
 
 @job("billing.void_stripe_invoice")

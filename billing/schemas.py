@@ -125,13 +125,56 @@ class InvoiceRead(WireStruct):
     voided_at: datetime | None
     void_reason: str
     refunded_minor: int
+    credited_minor: int
     replaces_id: UUID | None
     stripe_invoice_id: str | None
     created_at: datetime
 
 
+class CreditReason(StrEnum):
+    DUPLICATE = "duplicate"
+    BILLING_ERROR = "billing_error"
+    SERVICE_ISSUE = "service_issue"
+    GOODWILL = "goodwill"
+    OTHER = "other"
+
+
+class CreditNoteLineCreate(WireStruct):
+    invoice_line_id: UUID
+    amount: Decimal
+
+
+class CreditNoteCreate(WireStruct):
+    """A credit against a finalized invoice: ``lines`` credit parts of its charges; none credits all that is
+    left of the invoice."""
+
+    reason: CreditReason
+    memo: Annotated[str, Meta(max_length=500)] = ""
+    lines: Annotated[list[CreditNoteLineCreate], Meta(max_length=200)] = []
+
+
+class CreditNoteLineRead(WireStruct):
+    invoice_line_id: UUID | None
+    description: str
+    amount_minor: int
+
+
+class CreditNoteRead(WireStruct):
+    id: UUID
+    invoice_id: UUID
+    number: str
+    currency: str
+    reason: CreditReason
+    memo: str
+    total_minor: int
+    created_at: datetime
+    stripe_credit_note_id: str | None
+    lines: list[CreditNoteLineRead]
+
+
 class InvoiceDetail(InvoiceRead):
     lines: list[InvoiceLineRead]
+    credit_notes: list[CreditNoteRead] = []
 
 
 class InvoicePage(WireStruct):

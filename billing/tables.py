@@ -143,12 +143,14 @@ class CreditNote(Table, tablename="billing_credit_note"):
 
 
 class CreditNoteLine(Table, tablename="billing_credit_note_line"):
-    """What one credit note credits on one line of its invoice (positive minor units)."""
+    """What a credit note credits: part of one line of its invoice, or of the whole (positive minor units)."""
 
     id = UUID(primary_key=True)
     tenant_id = ForeignKey(references=Tenant, index=True, null=False)
     credit_note_id = ForeignKey(references=CreditNote, null=False, index=True, on_delete=OnDelete.cascade)
-    invoice_line_id = UUID()
+    # The invoice line credited, or none for a credit of the invoice as a whole.
+    invoice_line_id = UUID(null=True, default=None)
+    description = Text(default="")
     position = Integer()
     amount_minor = BigInt()
 

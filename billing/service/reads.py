@@ -8,8 +8,18 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from billing.schemas import CoveredEntry, InvoiceDetail, InvoiceLineRead, InvoiceRead, PaymentStatus
-from billing.tables import Invoice, InvoiceLine, InvoiceStatus
+from billing.labels import describe_line
+from billing.schemas import (
+    CoveredEntry,
+    CreditNoteLineRead,
+    CreditNoteRead,
+    CreditReason,
+    InvoiceDetail,
+    InvoiceLineRead,
+    InvoiceRead,
+    PaymentStatus,
+)
+from billing.tables import CreditNote, CreditNoteLine, Invoice, InvoiceLine, InvoiceStatus
 from retaguarda.errors import NotFound
 from retaguarda.listing import keyset_page
 from retaguarda.tenancy import TenantContext
@@ -59,6 +69,7 @@ def _invoice_fields(row: dict[str, Any], today: date | None) -> dict[str, Any]:
         "voided_at": row["voided_at"],
         "void_reason": row["void_reason"],
         "refunded_minor": row["refunded_minor"],
+        "credited_minor": row["credited_minor"],
         "replaces_id": row["replaces_id"],
         "stripe_invoice_id": row["stripe_invoice_id"],
         "created_at": row["created_at"],
@@ -109,7 +120,11 @@ async def get_invoice(ctx: TenantContext, invoice_id: UUID) -> InvoiceDetail:
         .where(InvoiceLine.invoice_id == invoice_id)
         .order_by(InvoiceLine.position)
     )
-    return InvoiceDetail(**_invoice_fields(row, None), lines=[line_read(line) for line in lines])
+    return InvoiceDetail(
+        **_invoice_fields(row, None),
+        lines=[line_read(line) for line in lines],
+        credit_notes=await credit_notes_of(ctx, invoice_id),
+    )
 
 
 async def list_invoices(
@@ -129,3 +144,60 @@ async def list_invoices(
 
 
 __all__ = ["CoveredEntry", "get_invoice", "invoice_read", "invoice_row", "line_read", "list_invoices"]
+
+
+async def credit_notes_of(
+    ctx: TenantContext, invoice_id: UUID, only: list[UUID] | None = None, locale: str = "en"
+) -> list[CreditNoteRead]:
+    """An invoice's credit notes, oldest first, each with its lines described in ``locale``."""
+    query = ctx.select(CreditNote).where(CreditNote.invoice_id == invoice_id)
+    if only is not None:
+        query = query.where(CreditNote.id.is_in(only))
+    notes = await query.order_by(CreditNote.created_at)
+    if not notes:
+        return []
+    lines = (
+        await ctx.select(CreditNoteLine)
+        .where(CreditNoteLine.credit_note_id.is_in([n["id"] for n in notes]))
+        .order_by(CreditNoteLine.position)
+    )
+    invoice_lines = {
+        row["id"]: row for row in await ctx.select(InvoiceLine).where(InvoiceLine.invoice_id == invoice_id)
+    }
+    return [
+        CreditNoteRead(
+            id=note["id"],
+            invoice_id=invoice_id,
+            number=note["number"],
+            currency=note["currency"],
+            reason=CreditReason(note["reason"]),
+            memo=note["memo"],
+            total_minor=note["total_minor"],
+            created_at=note["created_at"],
+            stripe_credit_note_id=note["stripe_credit_note_id"],
+            lines=[
+                CreditNoteLineRead(
+                    invoice_line_id=line["invoice_line_id"],
+                    description=_line_text(invoice_lines.get(line["invoice_line_id"]), locale),
+                    amount_minor=line["amount_minor"],
+                )
+                for line in lines
+                if line["credit_note_id"] == note["id"]
+            ],
+        )
+        for note in notes
+    ]
+
+
+def _line_text(line: dict[str, Any] | None, locale: str) -> str:
+    if line is None:
+        return ""
+    return describe_line(
+        line["kind"],
+        locale=locale,
+        detail=line["detail"] or {},
+        skill_level=line["skill_level"],
+        category=line["category"],
+        quantity=None,
+        description=(line["detail"] or {}).get("description", ""),
+    )

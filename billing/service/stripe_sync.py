@@ -18,7 +18,7 @@ import stripe
 
 from billing.labels import describe_line
 from billing.rating.currency import stripe_item_amounts, to_stripe_amount
-from billing.tables import BillingAccount, Invoice, InvoiceLine
+from billing.tables import BillingAccount, CreditNote, CreditNoteLine, Invoice, InvoiceLine
 from retaguarda.db import transaction
 from retaguarda.i18n import normalize_locale
 from retaguarda.settings import StripeSettings, get_settings
@@ -179,3 +179,49 @@ async def void_in_stripe(invoice_id: UUID, tenant_id: UUID) -> None:
             invoice["stripe_invoice_id"], None, {"idempotency_key": _key(invoice_id, "void")}
         )
     await _save(ctx, invoice_id, {Invoice.stripe_status: "void"})
+
+
+# Our reasons in Stripe's words, where Stripe has one (the memo carries the rest).
+STRIPE_CREDIT_REASONS = {"duplicate": "duplicate", "service_issue": "product_unsatisfactory"}
+
+
+async def push_credit_note(credit_note_id: UUID, tenant_id: UUID) -> None:
+    """Issue our credit note against its Stripe invoice; safe to run again (keyed by our id)."""
+    if not get_settings().stripe.enabled:
+        return
+    ctx = system_context(tenant_id)
+    note = await ctx.select(CreditNote).where(CreditNote.id == credit_note_id).first()
+    if note is None or note["stripe_credit_note_id"]:
+        return
+    invoice = await ctx.select(Invoice).where(Invoice.id == note["invoice_id"]).first()
+    if invoice is None or not invoice["stripe_invoice_id"]:
+        return
+    lines = await ctx.select(CreditNoteLine).where(CreditNoteLine.credit_note_id == credit_note_id)
+    currency = note["currency"]
+    params: dict[str, Any] = {
+        "invoice": invoice["stripe_invoice_id"],
+        "lines": [
+            {
+                "type": "custom_line_item",
+                "description": (line["description"] or note["number"])[:500],
+                "quantity": 1,
+                "unit_amount": to_stripe_amount(line["amount_minor"], currency),
+            }
+            for line in sorted(lines, key=lambda row: row["position"])
+        ],
+        "memo": note["memo"][:500] or note["number"],
+        "metadata": {"retaguarda_credit_note_id": str(credit_note_id), "number": note["number"]},
+    }
+    if note["reason"] in STRIPE_CREDIT_REASONS:
+        params["reason"] = STRIPE_CREDIT_REASONS[note["reason"]]
+    if invoice["status"] == "paid":
+        # Paid: the credit goes to the customer's balance, for the next invoice (a refund is Stripe's own).
+        params["credit_amount"] = to_stripe_amount(note["total_minor"], currency)
+    created = await stripe_client().v1.credit_notes.create_async(
+        params,  # type: ignore[arg-type]
+        {"idempotency_key": f"retaguarda-credit-note-{credit_note_id}"},
+    )
+    async with transaction():
+        await ctx.update(CreditNote, {CreditNote.stripe_credit_note_id: created.id}).where(
+            CreditNote.id == credit_note_id
+        )

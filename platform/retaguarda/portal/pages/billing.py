@@ -25,6 +25,7 @@ from billing.schemas import (
     InvoiceDetail,
     InvoiceRun,
 )
+from billing.service.pdf import PDF_MEDIA_TYPE, invoice_pdf, pdf_headers
 from billing.tables import InvoiceStatus
 from retaguarda.auth import TenantKind, authenticated, requires_role
 from retaguarda.controller_kit import CONTEXT, Ctx
@@ -153,6 +154,11 @@ class BillingPages(Controller):
     ) -> Response[str]:
         html = await billing.render_invoice_html(ctx, invoice_id, viewer_locale(request))
         return Response(html, media_type="text/html; charset=utf-8", headers=billing.DOCUMENT_HEADERS)
+
+    @get("/invoices/{invoice_id:uuid}/pdf", operation_id="portalInvoicePdf")
+    async def pdf(self, ctx: Ctx, invoice_id: FromPath[UUID]) -> Response[bytes]:
+        data, name = await invoice_pdf(ctx, invoice_id)
+        return Response(data, media_type=PDF_MEDIA_TYPE, headers=pdf_headers(name))
 
     @post(
         "/invoices/{invoice_id:uuid}/adjustments",
