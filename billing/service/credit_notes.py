@@ -16,7 +16,7 @@ from billing.rating.currency import collection_step
 from billing.schemas import CreditNoteCreate, CreditNoteRead
 from billing.service.numbering import Series, next_number
 from billing.service.reads import credit_notes_of, invoice_row
-from billing.tables import CreditNote, CreditNoteLine, Invoice, InvoiceLine
+from billing.tables import CreditNote, CreditNoteLine, Invoice, InvoiceLine, InvoiceStatus
 from retaguarda.clock import now
 from retaguarda.errors import Conflict, FieldError, InvalidInput
 from retaguarda.i18n import minor_unit_digits, to_minor_units
@@ -24,7 +24,7 @@ from retaguarda.jobs import enqueue
 from retaguarda.settings import get_settings
 from retaguarda.tenancy import TenantContext
 
-CREDITABLE = frozenset({"open", "paid", "uncollectible"})
+CREDITABLE = frozenset({InvoiceStatus.OPEN, InvoiceStatus.PAID, InvoiceStatus.UNCOLLECTIBLE})
 
 
 def _minor(amount: Decimal, currency: str, field: str) -> int:

@@ -18,7 +18,7 @@ import stripe
 
 from billing.labels import describe_line
 from billing.rating.currency import stripe_item_amounts, to_stripe_amount
-from billing.tables import BillingAccount, CreditNote, CreditNoteLine, Invoice, InvoiceLine
+from billing.tables import BillingAccount, CreditNote, CreditNoteLine, Invoice, InvoiceLine, InvoiceStatus
 from retaguarda.db import transaction
 from retaguarda.i18n import normalize_locale
 from retaguarda.settings import StripeSettings, get_settings
@@ -214,7 +214,7 @@ async def push_credit_note(credit_note_id: UUID, tenant_id: UUID) -> None:
     }
     if note["reason"] in STRIPE_CREDIT_REASONS:
         params["reason"] = STRIPE_CREDIT_REASONS[note["reason"]]
-    if invoice["status"] == "paid":
+    if invoice["status"] == InvoiceStatus.PAID:
         # Paid: the credit goes to the customer's balance, for the next invoice (a refund is Stripe's own).
         params["credit_amount"] = to_stripe_amount(note["total_minor"], currency)
     created = await stripe_client().v1.credit_notes.create_async(
