@@ -1,8 +1,11 @@
 """The portal's busiest pages under a big client: 100,000 tasks of one client (loaded with COPY, every one
 with SLA clocks: most done, met or breached, the rest open) and 50 operators in Postgres, served by uvicorn
 in a subprocess. Signed-in sessions render the client dashboard (SLA attainment card, at-risk tasks,
-backlog, activity), the task list (first page, with each task's clocks) and the operator's work screen (a held
-task) repeatedly; the bare SQL of each page's main query runs as a baseline.
+backlog, activity), the task list (first page, with each task's clocks), the operator's work screen (a held
+task), the supervisor's queue board (counters, tasks at risk, due next, who holds what), the staffing page of
+a pool short of operators (a forecast from nine weeks of history against one scheduled operator) and a
+search of the task list by a field value (a CNPJ, as people write it) repeatedly; the bare SQL of each
+page's main query runs as a baseline.
 
 Needs Postgres: DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/retaguarda_bench_portal) names a
 scratch database that is dropped and recreated. BENCH_TASKS and BENCH_RENDERS size the run. Prints one JSON
@@ -22,6 +25,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 from uuid import UUID, uuid4
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,6 +34,7 @@ os.environ.setdefault("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/reta
 os.environ.setdefault("DATABASE_POOL_MAX", "10")
 
 from bench.claim import free_port, serve, signed_in, wait_until_up  # noqa: E402
+from retaguarda.work.service.search import SEARCH_EXPRESSION  # noqa: E402
 
 TASKS = int(os.environ.get("BENCH_TASKS", "100000"))
 OPERATORS = int(os.environ.get("BENCH_OPERATORS", "50"))
@@ -60,7 +65,21 @@ BASELINE = {
     " ORDER BY resolution_due_at LIMIT 24",
     "task_list": "SELECT * FROM task WHERE tenant_id = $1 ORDER BY created_at DESC, id DESC LIMIT 26",
     "operator_work": "SELECT * FROM task WHERE assignee_id = $1 AND status = 'claimed'",
+    "field_search": f"SELECT * FROM task WHERE {SEARCH_EXPRESSION} LIKE $1 ORDER BY created_at DESC LIMIT 26",
 }
+
+
+def cnpj_of(rng: random.Random) -> str:
+    """Fourteen digits, as a CNPJ field stores one (the check digits do not matter to a search)."""
+    return "".join(str(rng.randrange(10)) for _ in range(14))
+
+
+def formatted_cnpj(digits: str) -> str:
+    return f"{digits[:2]}.{digits[2:5]}.{digits[5:8]}/{digits[8:12]}-{digits[12:]}"
+
+
+# The CNPJ of one loaded task, as people write it: the search page looks it up.
+SEARCHED: list[str] = []
 
 
 def task_rows(floor: Any, version_id: UUID, now: datetime) -> Iterator[tuple[Any, ...]]:
@@ -91,12 +110,54 @@ def task_rows(floor: Any, version_id: UUID, now: datetime) -> Iterator[tuple[Any
                 "breached" if resolution_due < now else "running",
             )
             status = "queued"
+        cnpj = cnpj_of(rng)
+        if n == 7:
+            SEARCHED.append(formatted_cnpj(cnpj))
         yield (
             uuid4(), world.client_a.id, floor.queue_a, floor.type_a, f"Bill {n}",
-            json.dumps({"supplier": f"S{n}", "amount": "100.00"}), 1 + n % 4 if n % 4 else 2, status,
+            json.dumps({"supplier": f"S{n}", "amount": 10000, "cnpj": cnpj}),
+            1 + n % 4 if n % 4 else 2, status,
             floor.skill_id, created, completed or created, claimed, completed, response_due,
             version_id, response_due, response_warn, states[0], resolution_due, resolution_warn, states[1], 0,
         )  # fmt: skip
+
+
+async def short_pool(base_url: str, world: Any, floor: Any) -> None:
+    """Make the floor's pool short of operators: nine weeks of live-contact history forecast ahead, one
+    operator scheduled. The server runs no jobs (full mode without a worker): the forecast job runs here."""
+    import httpx
+
+    from retaguarda.auth.tokens import csrf_token_for
+    from retaguarda.settings import get_settings
+    from tenants.resolver import SESSION_COOKIE
+    from tests.staffing.planning.history import seed_history
+    from tests.support.world import PASSWORD, sign_in
+
+    await seed_history(
+        world.client_a.id,
+        floor.queue_a,
+        floor.type_a,
+        floor.operators["operator"],
+        "America/Sao_Paulo",
+        days=63,
+    )
+    async with httpx.AsyncClient(base_url=base_url, timeout=60) as manager:
+        await sign_in(manager, world.people["account_manager"].email, PASSWORD)
+        cookie = manager.cookies.get(SESSION_COOKIE)
+        manager.headers["X-CSRF-Token"] = csrf_token_for(get_settings().security.secret_key, cookie or "")
+        settings = await manager.patch(
+            f"/api/v1/planning/queues/{floor.queue_a}/settings",
+            json={"model": "erlang_c", "answerTimeS": 60, "shrinkage": 0.0},
+        )
+        assert settings.status_code == 200, settings.text
+        forecast = await manager.post(
+            "/api/v1/planning/forecasts", json={"queueIds": [str(floor.queue_a)], "historyDays": 63}
+        )
+        assert forecast.status_code == 202, forecast.text
+        world.app.state.job_runner = None
+        await world.settle_jobs(timeout_s=600)
+        page = await manager.get(f"/staffing?pool={floor.pool_id}&days=7")
+        assert 'class="short"' in page.text, page.text[:2000]
 
 
 async def session(base_url: str, email: str) -> Any:
@@ -228,9 +289,11 @@ async def main() -> dict[str, object]:
             await conn.execute("ANALYZE")
         finally:
             await conn.close()
+        await short_pool(base_url, world, floor)
         client = await session(base_url, world.people["a_admin"].email)
         staff = await session(base_url, world.people["account_manager"].email)
         operator = await session(base_url, world.people["operator"].email)
+        supervisor = await session(base_url, world.people["supervisor"].email)
         holder = await signed_in(base_url, world.people["operator"].email)
         status, body = await holder.post("/api/v1/work/next")
         assert status == 200, body
@@ -239,8 +302,16 @@ async def main() -> dict[str, object]:
             pages["client_dashboard"] = summary(await timings(client, "/", 'id="attainment-title"'))
             pages["task_list"] = summary(await timings(staff, "/tasks", "sla-"))
             pages["operator_work"] = summary(await timings(operator, "/work", "Next task"))
+            pages["supervisor_board"] = summary(
+                await timings(supervisor, f"/board?pool={floor.pool_id}", "At risk of missing the SLA")
+            )
+            pages["staffing_shortfall"] = summary(
+                await timings(staff, f"/staffing?pool={floor.pool_id}&days=7", 'class="short"')
+            )
+            search = "/tasks?" + urlencode({"q": SEARCHED[0]})
+            pages["field_search"] = summary(await timings(staff, search, "Bill 7<"))
         finally:
-            for open_session in (client, staff, operator):
+            for open_session in (client, staff, operator, supervisor):
                 await open_session.close()
     finally:
         server.terminate()
@@ -251,6 +322,7 @@ async def main() -> dict[str, object]:
     pages["operator_work"]["sql_ms"] = await sql_ms(
         dsn, BASELINE["operator_work"], floor.operators["operator"]
     )
+    pages["field_search"]["sql_ms"] = await sql_ms(dsn, BASELINE["field_search"], f"%{SEARCHED[0][-6:]}%")
     await stop_database()
     return {
         "bench": "portal",

@@ -4,6 +4,8 @@ contracts. Every figure comes from billing's own services; the invoice document 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -26,11 +28,13 @@ from billing.schemas import (
     InvoiceRun,
 )
 from billing.service.pdf import PDF_MEDIA_TYPE, invoice_pdf, pdf_headers
-from billing.tables import InvoiceStatus
+from billing.tables import Invoice, InvoiceStatus
+from retaguarda.audit.actions import ACTION_LABELS, AuditAction
+from retaguarda.audit.tables import AuditEntry
 from retaguarda.auth import TenantKind, authenticated, requires_role
 from retaguarda.controller_kit import CONTEXT, Ctx
 from retaguarda.errors import Conflict, FieldError, InvalidInput, NotFound
-from retaguarda.i18n import N_
+from retaguarda.i18n import N_, gettext_for
 from retaguarda.portal.forms import FormSpec, Page, decode, read_form, see_other, submit_form, text, within
 from retaguarda.portal.navigation import BILLING_READERS, BILLING_WRITERS
 from retaguarda.portal.pages.contract_form import (
@@ -46,6 +50,7 @@ from retaguarda.portal.pages.contract_form import (
     initial_values,
     skill_rates_dropped,
 )
+from retaguarda.portal.people import SYSTEM, user_names
 from retaguarda.portal.rendering import page, viewer_locale, viewer_timezone
 from retaguarda.tenancy import TenantContext
 from retaguarda.work.service import catalog
@@ -363,9 +368,45 @@ async def _invoice_page(
         "billing/invoice.html",
         status_code=status_code,
         invoice=invoice,
+        history=await invoice_history(ctx, invoice, gettext_for(viewer_locale(request))),
         client_name=next((c.name for c in clients if c.id == invoice.tenant_id), ""),
         can_bill=ctx.principal.role in BILLING_WRITERS,
         values=values,
         errors=errors,
         notice=notice if notice in NOTICES else None,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceStep:
+    at: datetime
+    what: str
+    who: str
+
+
+async def invoice_history(
+    ctx: TenantContext, invoice: InvoiceDetail, translate: Callable[[str], str]
+) -> list[InvoiceStep]:
+    """What happened to an invoice and who did it: drafted (by the person who ran it, or the monthly
+    job), then each finalization, void and adjustment from the audit log, then payment (Stripe's report)."""
+    row = await ctx.select(Invoice, Invoice.created_by).where(Invoice.id == invoice.id).first()
+    created_by = row["created_by"] if row else None
+    entries = await (
+        ctx.select(AuditEntry)
+        .where((AuditEntry.target_type == "invoice") & (AuditEntry.target_id == str(invoice.id)))
+        .order_by(AuditEntry.occurred_at)
+    )
+    names = await user_names([created_by, *(e["actor_user_id"] for e in entries)])
+    system = translate(SYSTEM)
+    drafted_by = names.get(created_by, system) if created_by is not None else system
+    steps = [InvoiceStep(invoice.created_at, translate(N_("Drafted")), drafted_by)]
+    for entry in entries:
+        try:
+            what = translate(ACTION_LABELS[AuditAction(entry["action"])])
+        except (KeyError, ValueError):
+            what = entry["action"]
+        who = names.get(entry["actor_user_id"]) or entry["actor_label"] or system
+        steps.append(InvoiceStep(entry["occurred_at"], what, who))
+    if invoice.paid_at is not None:
+        steps.append(InvoiceStep(invoice.paid_at, translate(N_("Paid")), system))
+    return sorted(steps, key=lambda step: step.at)

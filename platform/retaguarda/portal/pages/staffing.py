@@ -31,6 +31,7 @@ from retaguarda.portal.forms import (
 )
 from retaguarda.portal.labels import PLAN_CHANGE_LABELS, STAFFING_MODEL_LABELS
 from retaguarda.portal.navigation import PLAN_READERS, PLAN_WRITERS
+from retaguarda.portal.people import actor_namer
 from retaguarda.portal.rendering import page, viewer_locale, viewer_timezone
 from retaguarda.tenancy import TenantContext
 from retaguarda.work.service import catalog
@@ -477,6 +478,7 @@ class StaffingPages(Controller):
             else {}
         )
         notice = request.query_params.get("notice")
+        events = await plans.plan_events(ctx, plan_id)
         return page(
             request,
             "staffing/plan.html",
@@ -486,7 +488,8 @@ class StaffingPages(Controller):
             charts=charts,
             pool_names={p.id: p.name for p in pools},
             operator_names={o.id: o.display_name for o in operators},
-            events=await plans.plan_events(ctx, plan_id),
+            events=events,
+            who=await actor_namer(events, gettext_for(viewer_locale(request))),
             can_plan=ctx.principal.role in PLAN_WRITERS,
             notice=notice if notice in NOTICES else None,
             error=request.query_params.get("error") == "1",
