@@ -31,6 +31,7 @@ EVENT_LABELS: dict[str, str] = {
     "resumed": N_("Answered, back in the queue"),
     "commented": N_("New message"),
     "noted": N_("Internal note added"),
+    "reprioritised": N_("Priority changed"),
     "completed": N_("Completed"),
     "reassigned": N_("Reassigned by a supervisor"),
     "time_corrected": N_("Time corrected"),

@@ -37,9 +37,12 @@ from retaguarda.work.schemas import (
     QueueRead,
     QueueUpdate,
     Reassign,
+    TaskBatch,
+    TaskBatchResult,
     TaskCreate,
     TaskDetail,
     TaskPage,
+    TaskRefusal,
     TaskTypeCreate,
     TaskTypeFromTemplate,
     TaskTypePage,
@@ -49,7 +52,7 @@ from retaguarda.work.schemas import (
     TimeEntryPage,
     TimeEntryRead,
 )
-from retaguarda.work.service import catalog, claims, intake, task_reads, time
+from retaguarda.work.service import catalog, claims, intake, task_batches, task_reads, time
 from retaguarda.work.tables import TaskStatus
 from retaguarda.work.templates import TEMPLATES, TaskTypeTemplate
 
@@ -253,6 +256,28 @@ class TaskController(Controller):
     )
     async def reassign(self, ctx: Ctx, task_id: FromPath[UUID], data: JSONBody[Reassign]) -> Lease | None:
         return await claims.reassign(ctx, task_id, data.operator_id)
+
+    @post(
+        "/bulk",
+        operation_id="changeTasks",
+        summary="Reassign, reprioritise or cancel several tasks (each on its own terms)",
+        status_code=200,
+        guards=[provider_staff, requires_role(Role.ADMIN, Role.SUPERVISOR)],
+        responses=WRITE_ERRORS,
+    )
+    async def bulk(self, ctx: Ctx, data: JSONBody[TaskBatch]) -> TaskBatchResult:
+        outcome = await task_batches.apply_batch(
+            ctx,
+            data.task_ids,
+            data.action,
+            operator_id=data.operator_id,
+            priority=data.priority,
+            reason=data.reason,
+        )
+        return TaskBatchResult(
+            changed=outcome.changed,
+            refused=[TaskRefusal(task_id=t, code=code) for t, code in outcome.refused.items()],
+        )
 
 
 class WorkController(Controller):

@@ -230,6 +230,27 @@ class Reassign(WireStruct):
     operator_id: UUID | None = None
 
 
+class TaskBatch(WireStruct):
+    """One change to several tasks: reassign (to ``operatorId``, or back to the queue without one),
+    reprioritise (to ``priority``) or cancel (with a ``reason``)."""
+
+    task_ids: Annotated[list[UUID], Meta(min_length=1, max_length=200)]
+    action: Literal["reassign", "reprioritise", "cancel"]
+    operator_id: UUID | None = None
+    priority: Priority | None = None
+    reason: Annotated[str, Meta(max_length=500)] = ""
+
+
+class TaskRefusal(WireStruct):
+    task_id: UUID
+    code: str
+
+
+class TaskBatchResult(WireStruct):
+    changed: list[UUID]
+    refused: list[TaskRefusal]
+
+
 # ---- time ---------------------------------------------------------------------------------------------
 
 

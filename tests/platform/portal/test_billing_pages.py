@@ -92,3 +92,10 @@ async def test_account_manager_adjusts_finalizes_and_voids(floor: Floor) -> None
     assert voided.headers["location"].endswith("notice=voided")
     listing = text_of((await manager.get("/billing?status=void")).text)
     assert "Void" in listing and "Cliente A Ltda." in listing
+    # The history names who did each step, the person who finalized and voided it included.
+    history = text_of((await manager.get(invoice_url)).text)
+    history = history[history.index("History") :]
+    manager_name = floor.world.people["account_manager"].email.split("@")[0]
+    assert "Invoice finalized ·" in history and "Invoice voided ·" in history, history
+    assert "Drafted ·" in history
+    assert history.count("Account Manager") + history.count(manager_name) >= 2, history

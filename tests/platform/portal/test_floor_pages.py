@@ -117,3 +117,21 @@ async def test_time_corrections_find_the_task_by_a_field_value(floor: Floor) -> 
     assert "Tasks found" in text_of(listing.text) and "Cliente A Ltda." in text_of(listing.text)
     nothing = text_of((await supervisor.get("/time", params={"q": "zzz-none"})).text)
     assert "No task matches." in nothing
+
+
+async def test_the_task_history_names_who_did_each_event(floor: Floor) -> None:
+    member = await floor.world.sign_in("a_member")
+    task_id = (await floor.submit(member)).json()["id"]
+    operator = await floor.world.sign_in("operator")
+    await operator.post("/api/v1/work/next")
+    supervisor = await floor.world.sign_in("supervisor")
+    assert (await supervisor.post(f"/api/v1/tasks/{task_id}/reassign", json={})).status_code == 200
+    await member.post(f"/api/v1/tasks/{task_id}/comments", json={"body": "Any news?"})
+    page = text_of((await supervisor.get(f"/tasks/{task_id}")).text)
+    history = page[page.index("History") :]
+    assert "Taken by an operator · Operator" in history
+    assert "Reassigned by a supervisor · Supervisor" in history
+    assert "New message · A Member" in history and "Submitted · A Member" in history
+    # The client reads the same names, in its own language and time zone.
+    client = text_of((await member.get(f"/tasks/{task_id}")).text)
+    assert "· Operator" in client[client.index("Histórico") :]

@@ -3,19 +3,22 @@ with its history and conversation."""
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from retaguarda.auth import Role, authenticated, requires_role
 from retaguarda.controller_kit import CONTEXT, Ctx
 from retaguarda.errors import Conflict, FieldError, InvalidInput
-from retaguarda.i18n import gettext_for
+from retaguarda.i18n import N_, format_decimal, gettext_for
 from retaguarda.portal.fields import field_inputs, form_payload, shown_values
 from retaguarda.portal.forms import (
     FORM_LEVEL,
@@ -23,25 +26,31 @@ from retaguarda.portal.forms import (
     read_form,
     reading,
     refusal,
+    safe_path,
     see_other,
     text,
     within,
 )
-from retaguarda.portal.labels import PRIORITY_LABELS, SIDE_LABELS, STATUS_LABELS
-from retaguarda.portal.navigation import CLIENTS, TASK_READERS
+from retaguarda.portal.labels import PRIORITY_LABELS, SIDE_LABELS, SLA_STATE_LABELS, STATUS_LABELS
+from retaguarda.portal.navigation import CLIENTS, FLOOR_LEADS, TASK_READERS
 from retaguarda.portal.people import actor_namer, user_names
 from retaguarda.portal.rendering import page, viewer_locale, viewer_timezone
 from retaguarda.settings import get_settings
+from retaguarda.spreadsheets import safe_row
 from retaguarda.tenancy import TenantContext
 from retaguarda.work.documents import service as documents
 from retaguarda.work.documents.schemas import FileRead
 from retaguarda.work.documents.tables import FilePurpose
-from retaguarda.work.schemas import TaskCreate, TaskTypeRead
-from retaguarda.work.service import catalog, intake, task_reads
+from retaguarda.work.fields import localized
+from retaguarda.work.schemas import TaskCreate, TaskRead, TaskTypeRead
+from retaguarda.work.service import catalog, intake, saved_views, task_batches, task_reads
+from retaguarda.work.sla.clocks import ClockState
 from retaguarda.work.tables import TaskStatus
+from staffing.service.operators import list_operators
 from tenants.service.directory import get_tenant
 
 PAGE_SIZE = 25
+EXPORT_LIMIT = 10_000
 FILTERS = ("status", "queue", "type", "priority", "from", "to", "q")
 SUBMIT_FIELDS = {"task_type", "queue", "priority", "title", "external_ref"}
 
@@ -76,24 +85,16 @@ class TaskPages(Controller):
     @get("/", operation_id="portalTasks")
     async def list_page(self, request: Request[Any, Any, Any], ctx: Ctx) -> Template:
         query = {name: request.query_params.get(name, "").strip() for name in FILTERS}
-        timezone = viewer_timezone(request)
-        status = query["status"] if query["status"] in STATUS_LABELS else None
-        priority = int(query["priority"]) if query["priority"] in {"1", "2", "3", "4"} else None
-        created_to = _day_start(query["to"], timezone)
-        items, next_cursor = await task_reads.list_tasks(
-            ctx,
-            status=TaskStatus(status) if status else None,
-            queue_id=_uuid(query["queue"]),
-            task_type_id=_uuid(query["type"]),
-            priority=priority,
-            created_from=_day_start(query["from"], timezone),
-            created_to=created_to + timedelta(days=1) if created_to else None,
-            text=query["q"] or None,
-            cursor=request.query_params.get("cursor") or None,
-            limit=PAGE_SIZE,
+        items, next_cursor = await _filtered(
+            ctx, query, viewer_timezone(request), request.query_params.get("cursor") or None, PAGE_SIZE
         )
         types, queues = await _catalog(ctx)
         clients = await client_names(ctx, {item.tenant_id for item in items})
+        can_batch = ctx.principal.role in FLOOR_LEADS
+        operators: list[Any] = []
+        if can_batch:
+            operators, _ = await list_operators(ctx, status=None, pool_id=None, cursor=None, limit=200)
+        notice = request.query_params.get("notice")
         return page(
             request,
             "tasks/list.html",
@@ -107,6 +108,97 @@ class TaskPages(Controller):
             clients=clients,
             statuses=list(STATUS_LABELS),
             priorities=PRIORITY_LABELS,
+            views=await saved_views.list_views(ctx),
+            can_batch=can_batch,
+            operators=operators,
+            notice=notice if notice in ("saved_view", "deleted_view", "batch") else None,
+            changed=request.query_params.get("changed", ""),
+            refused=request.query_params.get("refused", ""),
+        )
+
+    @get("/export.csv", operation_id="portalExportTasks")
+    async def export(self, request: Request[Any, Any, Any], ctx: Ctx) -> Response[str]:
+        """The filtered list (every page, up to EXPORT_LIMIT tasks) as a spreadsheet in the viewer's
+        language, zone and number format; no cell runs as a formula."""
+        query = {name: request.query_params.get(name, "").strip() for name in FILTERS}
+        locale, timezone = viewer_locale(request), viewer_timezone(request)
+        rows: list[TaskRead] = []
+        cursor: str | None = None
+        while len(rows) < EXPORT_LIMIT:
+            items, cursor = await _filtered(ctx, query, timezone, cursor, 200)
+            rows += items
+            if cursor is None:
+                break
+        types, queues = await _catalog(ctx)
+        clients = await client_names(ctx, {item.tenant_id for item in rows})
+        body = tasks_csv(rows[:EXPORT_LIMIT], locale, timezone, {t.id: t for t in types}, queues, clients)
+        return Response(
+            body,
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="tasks.csv"'},
+        )
+
+    @post("/views", operation_id="portalSaveView", status_code=303)
+    async def save_view(self, request: Request[Any, Any, Any]) -> Redirect:
+        form = await read_form(request)
+        query = text(form, "query")
+        try:
+            await within(request, lambda ctx: saved_views.save_view(ctx, text(form, "name"), query))
+        except InvalidInput:
+            return Redirect("/tasks?" + saved_views.clean_query(query), status_code=303)
+        cleaned = saved_views.clean_query(query)
+        return Redirect(
+            f"/tasks?{cleaned}&notice=saved_view" if cleaned else "/tasks?notice=saved_view", status_code=303
+        )
+
+    @post("/views/{view_id:uuid}/delete", operation_id="portalDeleteView", status_code=303)
+    async def delete_view(self, request: Request[Any, Any, Any], view_id: FromPath[UUID]) -> Redirect:
+        await within(request, lambda ctx: saved_views.delete_view(ctx, view_id))
+        return see_other("/tasks", notice="deleted_view")
+
+    @post("/batch", operation_id="portalChangeTasks", guards=[requires_role(*FLOOR_LEADS)], status_code=303)
+    async def batch(self, request: Request[Any, Any, Any]) -> Template | Redirect:
+        """First the review (what will happen to which tasks), then, confirmed, the change itself."""
+        form = await read_form(request)
+        task_ids = [task_id for task_id in map(_uuid, form.getall("task_ids", [])) if task_id]
+        action = text(form, "action")
+        operator_id = _uuid(text(form, "operator_id"))
+        priority = int(text(form, "priority")) if text(form, "priority") in {"1", "2", "3", "4"} else None
+        reason = text(form, "reason")[:500]
+        back = text(form, "back")
+        if not task_ids or action not in ("reassign", "reprioritise", "cancel"):
+            return Redirect(safe_path(back, "/tasks"), status_code=303)
+        if text(form, "confirm") != "1":
+
+            async def review(ctx: TenantContext) -> Template:
+                chosen = [await task_reads.get_task_detail(ctx, task_id) for task_id in task_ids[:200]]
+                operators, _ = await list_operators(ctx, status=None, pool_id=None, cursor=None, limit=200)
+                return page(
+                    request,
+                    "tasks/batch.html",
+                    tasks=[detail.task for detail in chosen],
+                    action=action,
+                    operator=next((op for op in operators if op.id == operator_id), None),
+                    operator_id=operator_id,
+                    priority=priority,
+                    reason=reason,
+                    back=safe_path(back, "/tasks"),
+                    missing_reason=action == "cancel" and not reason.strip(),
+                    missing_priority=action == "reprioritise" and priority is None,
+                )
+
+            return await reading(request, review)
+        outcome = await within(
+            request,
+            lambda ctx: task_batches.apply_batch(
+                ctx, task_ids, action, operator_id=operator_id, priority=priority, reason=reason
+            ),
+        )
+        target = safe_path(back, "/tasks")
+        joiner = "&" if "?" in target else "?"
+        return Redirect(
+            f"{target}{joiner}notice=batch&changed={len(outcome.changed)}&refused={len(outcome.refused)}",
+            status_code=303,
         )
 
     @get("/new", operation_id="portalNewTask", guards=[requires_role(*CLIENTS)])
@@ -174,6 +266,70 @@ class TaskPages(Controller):
 
             return await reading(request, again)
         return see_other(f"/tasks/{task_id}", sent="1")
+
+
+async def _filtered(
+    ctx: TenantContext, query: dict[str, str], timezone: str, cursor: str | None, limit: int
+) -> tuple[list[TaskRead], str | None]:
+    """One page of the list the filters describe (the page, the export and a saved view read the same)."""
+    status = query["status"] if query["status"] in STATUS_LABELS else None
+    priority = int(query["priority"]) if query["priority"] in {"1", "2", "3", "4"} else None
+    created_to = _day_start(query["to"], timezone)
+    return await task_reads.list_tasks(
+        ctx,
+        status=TaskStatus(status) if status else None,
+        queue_id=_uuid(query["queue"]),
+        task_type_id=_uuid(query["type"]),
+        priority=priority,
+        created_from=_day_start(query["from"], timezone),
+        created_to=created_to + timedelta(days=1) if created_to else None,
+        text=query["q"] or None,
+        cursor=cursor,
+        limit=limit,
+    )
+
+
+def tasks_csv(
+    rows: list[TaskRead],
+    locale: str,
+    timezone: str,
+    types: dict[UUID, TaskTypeRead],
+    queues: dict[UUID, Any],
+    clients: dict[UUID, str],
+) -> str:
+    _ = gettext_for(locale)
+    zone = ZoneInfo(timezone)
+    delimiter = ";" if format_decimal(Decimal("0.5"), locale, 1) == "0,5" else ","
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
+    headers = [N_("Reference"), N_("Title"), N_("Client"), N_("Type"), N_("Queue"), N_("Status")]
+    headers += [N_("Priority"), N_("Submitted"), N_("Due"), N_("Completed"), N_("SLA")]
+    writer.writerow(safe_row(_(h) for h in headers))
+
+    def local(moment: datetime | None) -> str:
+        return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+    for task in rows:
+        task_type = types.get(task.task_type_id)
+        queue = queues.get(task.queue_id)
+        writer.writerow(
+            safe_row(
+                [
+                    task.external_ref or "",
+                    task.title,
+                    clients.get(task.tenant_id, ""),
+                    localized(task_type.names, locale, task_type.code) if task_type else "",
+                    queue.name if queue else "",
+                    _(STATUS_LABELS[task.status]),
+                    _(PRIORITY_LABELS.get(task.priority, "")),
+                    local(task.created_at),
+                    local(task.due_at),
+                    local(task.completed_at),
+                    _(SLA_STATE_LABELS[ClockState(task.sla.resolution.state)]) if task.sla else "",
+                ]
+            )
+        )
+    return "\ufeff" + out.getvalue()  # the BOM makes Excel read UTF-8
 
 
 async def client_names(ctx: TenantContext, tenant_ids: set[UUID]) -> dict[UUID, str]:
