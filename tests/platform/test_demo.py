@@ -147,6 +147,8 @@ async def test_every_menu_page_of_every_role_renders_with_data(app: Litestar) ->
     assert 'class="short"' in seen["gestor@retaguarda.demo /staffing"]
     assert "Black Friday" in seen["gestor@retaguarda.demo /staffing"]
     for email in ("dono@paoquente.demo", "directora@iberica.demo"):
+        assert "ERP" in seen[f"{email} /settings/api-keys"], email
+        assert ".example/webhooks/retaguarda" in seen[f"{email} /settings/webhooks"], email
         assert re.search(r"\d+[.,]?\d*\s?%", seen[f"{email} /sla/report"]), email
 
 

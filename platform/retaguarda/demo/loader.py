@@ -76,6 +76,7 @@ async def _client(
     first_day = history_start(now, zone)
     await setup.contract(ctx, tenant["id"], script, types, first_day)
     policy_id = await setup.standard_sla(ctx, tenant["id"])
+    await setup.integrations(ctx, tenant["id"], script.slug)
     return DemoClient(
         script, ctx.tenant_id, tenant["id"], tenant["locale"], tenant["currency"], zone, pool_id, staff,
         temps, queue_ids, types, first_day, policy_id,

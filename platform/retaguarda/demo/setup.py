@@ -18,7 +18,7 @@ from billing.schemas import ContractCreate
 from billing.service import contracts
 from billing.tables import Contract
 from billing.terms import HourlyRate
-from retaguarda.auth import Role, hash_password
+from retaguarda.auth import Role, Scope, hash_password
 from retaguarda.demo.scripts import TYPE_RATES, VAT_RETURN, ClientScript, OperatorScript
 from retaguarda.errors import Conflict
 from retaguarda.tenancy import TenantContext
@@ -29,13 +29,16 @@ from retaguarda.work.sla.service import policies
 from retaguarda.work.sla.tables import SlaPolicy
 from retaguarda.work.tables import TaskType
 from retaguarda.work.templates import TEMPLATES
+from retaguarda.work.webhooks.schemas import WebhookEndpointCreate, WebhookEvent
+from retaguarda.work.webhooks.service import endpoints
+from retaguarda.work.webhooks.tables import WebhookEndpoint
 from staffing.schemas import MembershipCreate, OperatorCreate, OperatorSkillLevel, ShiftCreate
 from staffing.service import memberships, operators, shifts
 from staffing.service.demo import ROSTER_START
 from staffing.tables import Operator, Pool, PoolMembership, Skill
-from tenants.schemas import MemberCreate
-from tenants.service import directory
-from tenants.tables import Tenant, User
+from tenants.schemas import ApiKeyCreate, MemberCreate
+from tenants.service import api_keys, directory
+from tenants.tables import ApiKey, Tenant, User
 
 # A standard back-office SLA in business minutes on the client's calendar: (first response, resolution) for
 # priorities low, normal, high, urgent.
@@ -231,3 +234,23 @@ async def client_zone(ctx: TenantContext, tenant_id: UUID) -> tuple[ZoneInfo, st
     row = await ctx.select(Tenant, Tenant.timezone, Tenant.locale).where(Tenant.id == tenant_id).first()
     assert row is not None
     return ZoneInfo(row["timezone"]), str(row["locale"])
+
+
+async def integrations(ctx: TenantContext, tenant_id: UUID, slug: str) -> None:
+    """The client's ERP talks to the API with a key, and had a webhook endpoint, paused for now (the demo
+    would otherwise send every new event to an address that does not exist)."""
+    if not await ctx.exists(ApiKey).where(ApiKey.tenant_id == tenant_id):
+        await api_keys.create_api_key(
+            ctx, ApiKeyCreate(name="ERP", scopes=[Scope.TASKS_READ, Scope.TASKS_WRITE], tenant_id=tenant_id)
+        )
+    if not await ctx.exists(WebhookEndpoint).where(WebhookEndpoint.tenant_id == tenant_id):
+        await endpoints.create_endpoint(
+            ctx,
+            WebhookEndpointCreate(
+                url=f"https://erp.{slug.replace('-', '')}.example/webhooks/retaguarda",
+                events=[WebhookEvent.TASK_COMPLETED, WebhookEvent.TASK_WAITING_ON_CLIENT],
+                description="ERP",
+                active=False,
+                tenant_id=tenant_id,
+            ),
+        )
