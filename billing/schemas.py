@@ -145,12 +145,13 @@ class CreditNoteLineCreate(WireStruct):
 
 
 class CreditNoteCreate(WireStruct):
-    """A credit against a finalized invoice: ``lines`` credit parts of its charges; none credits all that is
-    left of the invoice."""
+    """A credit against a finalized invoice: ``lines`` credit parts of its charges; else ``amount`` credits
+    part of the invoice as a whole; with neither, all that is left of the invoice is credited."""
 
     reason: CreditReason
     memo: Annotated[str, Meta(max_length=500)] = ""
     lines: Annotated[list[CreditNoteLineCreate], Meta(max_length=200)] = []
+    amount: Decimal | None = None
 
 
 class CreditNoteLineRead(WireStruct):

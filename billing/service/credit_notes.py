@@ -62,7 +62,12 @@ async def _requested_lines(
     """(invoice line, description, amount) of the credit asked for, checked against what is left."""
     currency = invoice["currency"]
     if not data.lines:
-        return [(None, "", left)]
+        amount = left if data.amount is None else _minor(data.amount, currency, "amount")
+        if amount > left:
+            raise InvalidInput(
+                errors=[FieldError("amount", "exceeds_invoice", "More than is left of the invoice.")]
+            )
+        return [(None, "", amount)]
     lines = {
         row["id"]: row for row in await ctx.select(InvoiceLine).where(InvoiceLine.invoice_id == invoice["id"])
     }

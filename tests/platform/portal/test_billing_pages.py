@@ -99,3 +99,42 @@ async def test_account_manager_adjusts_finalizes_and_voids(floor: Floor) -> None
     assert "Invoice finalized ·" in history and "Invoice voided ·" in history, history
     assert "Drafted ·" in history
     assert history.count("Account Manager") + history.count(manager_name) >= 2, history
+
+
+async def test_a_credit_note_from_the_invoice_page_reaches_the_client(floor: Floor) -> None:
+    """The account manager credits part of an issued invoice in the manager's language, then the rest; the
+    client admin reads both credit notes with the invoice and downloads its PDF."""
+    manager, invoice_url = await drafted_invoice(floor)
+    finalized = await manager.post(f"{invoice_url}/finalize", data=_form(manager))
+    assert finalized.status_code == 303, finalized.text
+    page = await manager.get(invoice_url)
+    assert "Issue credit note" in page.text and "data-confirm" in page.text
+    no_reason = await manager.post(
+        f"{invoice_url}/credit-notes", data=_form(manager, credit_reason="", credit_amount="", credit_memo="")
+    )
+    assert no_reason.status_code == 422 and field_error(no_reason.text, "credit_reason") is not None
+    too_much = await manager.post(
+        f"{invoice_url}/credit-notes",
+        data=_form(manager, credit_reason="goodwill", credit_amount="1000000", credit_memo=""),
+    )
+    assert too_much.status_code == 422 and field_error(too_much.text, "credit_amount") is not None
+    partial = await manager.post(
+        f"{invoice_url}/credit-notes",
+        data=_form(manager, credit_reason="service_issue", credit_amount="100.00", credit_memo="Late tasks"),
+    )
+    assert partial.headers["location"].endswith("notice=credited"), partial.text
+    rest = await manager.post(
+        f"{invoice_url}/credit-notes",
+        data=_form(manager, credit_reason="goodwill", credit_amount="", credit_memo=""),
+    )
+    assert rest.status_code == 303
+    done = await manager.get(invoice_url)
+    assert "Issue credit note" not in done.text  # nothing left to credit
+    client = await floor.world.sign_in("a_admin")
+    seen = text_of((await client.get(invoice_url)).text)
+    year = datetime.now(UTC).year
+    assert f"CN-{year}-000001" in seen and f"CN-{year}-000002" in seen
+    assert "Serviço abaixo do combinado" in seen and "Late tasks" in seen and "Cortesia" in seen
+    assert "Issue credit note" not in seen and "Emitir nota de crédito" not in seen  # clients only read
+    pdf = await client.get(f"{invoice_url}/pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")

@@ -24,16 +24,19 @@ from billing.schemas import (
     Consumption,
     ContractCreate,
     ContractRead,
+    CreditNoteCreate,
+    CreditReason,
     InvoiceDetail,
     InvoiceRun,
 )
+from billing.service.credit_notes import CREDITABLE, issue_credit_note
 from billing.service.pdf import PDF_MEDIA_TYPE, invoice_pdf, pdf_headers
 from billing.tables import Invoice, InvoiceStatus
 from retaguarda.audit.actions import ACTION_LABELS, AuditAction
 from retaguarda.audit.tables import AuditEntry
 from retaguarda.auth import TenantKind, authenticated, requires_role
 from retaguarda.controller_kit import CONTEXT, Ctx
-from retaguarda.errors import Conflict, FieldError, InvalidInput, NotFound
+from retaguarda.errors import Conflict, DomainError, FieldError, InvalidInput, NotFound
 from retaguarda.i18n import N_, gettext_for
 from retaguarda.portal.forms import FormSpec, Page, decode, read_form, see_other, submit_form, text, within
 from retaguarda.portal.navigation import BILLING_READERS, BILLING_WRITERS
@@ -67,7 +70,23 @@ ADJUSTMENT_FORM = FormSpec(
 )
 VOID_FORM = FormSpec(("void_reason",), {"void_reason": N_("Say why the invoice is void.")})
 FINALIZE_FORM = FormSpec(())
-NOTICES = {"drafted", "adjusted", "finalized", "voided", "contract"}
+CREDIT_FORM = FormSpec(
+    ("credit_reason", "credit_amount", "credit_memo"),
+    {
+        "credit_reason": N_("Choose why the invoice is credited."),
+        "credit_amount": N_(
+            "Enter a positive amount, at most what is left of the invoice, or leave it empty."
+        ),
+    },
+)
+CREDIT_REASONS = {
+    CreditReason.DUPLICATE: N_("Billed twice"),
+    CreditReason.BILLING_ERROR: N_("Billing error"),
+    CreditReason.SERVICE_ISSUE: N_("Service below what was agreed"),
+    CreditReason.GOODWILL: N_("Goodwill"),
+    CreditReason.OTHER: N_("Other"),
+}
+NOTICES = {"drafted", "adjusted", "finalized", "voided", "credited", "contract"}
 
 
 def _uuid(value: str) -> UUID | None:
@@ -90,6 +109,17 @@ async def _clients(ctx: TenantContext) -> list[TenantRead]:
         return []
     clients, _ = await list_tenants(ctx, kind=TenantKind.CLIENT, status=None, cursor=None, limit=LIMIT)
     return clients
+
+
+def _credit_errors(exc: DomainError, locale: str) -> dict[str, str]:
+    """The credit note API's fields (amount, reason, memo) are the form's ``credit_…`` inputs."""
+    renamed = [
+        FieldError("credit" + e.field[:1].upper() + e.field[1:], e.code, e.message)
+        if e.field in {"amount", "reason", "memo", "lines"}
+        else e
+        for e in exc.errors
+    ]
+    return CREDIT_FORM.errors(type(exc)(exc.detail, errors=renamed), locale)
 
 
 def _amount(raw: str, locale: str) -> str:
@@ -238,6 +268,43 @@ class BillingPages(Controller):
             lambda _: see_other(f"/billing/invoices/{invoice_id}", notice="voided"),
         )
 
+    @post(
+        "/invoices/{invoice_id:uuid}/credit-notes",
+        operation_id="portalCreditInvoice",
+        status_code=303,
+        guards=[requires_role(*BILLING_WRITERS)],
+    )
+    async def credit(
+        self, request: Request[Any, Any, Any], invoice_id: FromPath[UUID]
+    ) -> Template | Redirect:
+        locale = viewer_locale(request)
+
+        async def credit(ctx: TenantContext, values: dict[str, str]) -> None:
+            if values["credit_reason"] not in set(CreditReason):
+                raise InvalidInput(errors=[FieldError("creditReason", "required", "Choose a reason.")])
+            amount = values["credit_amount"]
+            await issue_credit_note(
+                ctx,
+                invoice_id,
+                decode(
+                    {
+                        "reason": values["credit_reason"],
+                        "memo": values["credit_memo"][:500],
+                        **({"amount": _amount(amount, locale)} if amount else {}),
+                    },
+                    CreditNoteCreate,
+                ),
+            )
+
+        return await submit_form(
+            request,
+            CREDIT_FORM,
+            credit,
+            _invoice_again(request, invoice_id),
+            lambda _: see_other(f"/billing/invoices/{invoice_id}", notice="credited"),
+            errors_of=_credit_errors,
+        )
+
     @get("/contracts", operation_id="portalContracts")
     async def contracts(self, request: Request[Any, Any, Any], ctx: Ctx) -> Template:
         clients = await _clients(ctx)
@@ -371,6 +438,8 @@ async def _invoice_page(
         history=await invoice_history(ctx, invoice, gettext_for(viewer_locale(request))),
         client_name=next((c.name for c in clients if c.id == invoice.tenant_id), ""),
         can_bill=ctx.principal.role in BILLING_WRITERS,
+        can_credit=invoice.status in CREDITABLE and invoice.credited_minor < invoice.total_minor,
+        credit_reasons=CREDIT_REASONS,
         values=values,
         errors=errors,
         notice=notice if notice in NOTICES else None,
