@@ -215,6 +215,10 @@ class Consumption(WireStruct):
     items: int
     estimated_total_minor: int
     as_of: datetime
+    # Set once the period's invoice is issued: the figures are then that invoice's, so the two always agree
+    # (time recorded after it goes to the next invoice, as prior-period time).
+    invoice_id: UUID | None = None
+    invoice_number: str | None = None
 
 
 class StripeWebhookAck(WireStruct):

@@ -138,3 +138,21 @@ async def test_a_credit_note_from_the_invoice_page_reaches_the_client(floor: Flo
     assert "Issue credit note" not in seen and "Emitir nota de crédito" not in seen  # clients only read
     pdf = await client.get(f"{invoice_url}/pdf")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
+
+
+async def test_the_consumption_card_agrees_with_the_issued_invoice(floor: Floor) -> None:
+    """Once this month's invoice is issued, the card shows its hours and total (they once disagreed: the card
+    read 0 h billed beside an invoice for 0.69 h); a draft of a month still running says so."""
+    manager, invoice_url = await drafted_invoice(floor)
+    draft_page = text_of((await manager.get(invoice_url)).text)
+    assert "This period has not ended yet" in draft_page
+    assert (await manager.post(f"{invoice_url}/finalize", data=_form(manager))).status_code == 303
+    invoice = (await manager.get(f"/api/v1/billing/invoices/{invoice_url.rsplit('/', 1)[1]}")).json()
+    hours_billed = sum(line["billedSeconds"] for line in invoice["lines"] if line["kind"] == "hours") / 3600
+    client = await floor.world.sign_in("a_admin")
+    consumption = (await client.get("/api/v1/billing/consumption")).json()
+    assert consumption["invoiceNumber"] == invoice["number"]
+    assert consumption["estimatedTotalMinor"] == invoice["totalMinor"]
+    assert float(consumption["billedHours"]) == hours_billed == 1.0
+    card = text_of((await client.get("/")).text)
+    assert "Faturado" in card and invoice["number"] in card

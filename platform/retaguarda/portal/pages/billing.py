@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -439,6 +439,10 @@ async def _invoice_page(
         client_name=next((c.name for c in clients if c.id == invoice.tenant_id), ""),
         can_bill=ctx.principal.role in BILLING_WRITERS,
         can_credit=invoice.status in CREDITABLE and invoice.credited_minor < invoice.total_minor,
+        # A draft of a month still running leaves out the work still to come: say so before finalizing.
+        period_open=invoice.status == InvoiceStatus.DRAFT
+        and invoice.period_end > datetime.now(ZoneInfo(viewer_timezone(request))).date(),
+        period_last_day=invoice.period_end - timedelta(days=1),
         credit_reasons=CREDIT_REASONS,
         values=values,
         errors=errors,
