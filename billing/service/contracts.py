@@ -21,20 +21,13 @@ from retaguarda.errors import Conflict, FieldError, InvalidInput, NotFound
 from retaguarda.i18n import minor_unit_digits
 from retaguarda.listing import keyset_page
 from retaguarda.tenancy import TenantContext, owning_client
+from retaguarda.wire import from_row
 
 MAX_MONEY = Decimal("1e12")
 
 
 def _read(row: dict[str, Any]) -> ContractRead:
-    return ContractRead(
-        id=row["id"],
-        tenant_id=row["tenant_id"],
-        effective_from=row["effective_from"],
-        currency=row["currency"],
-        terms=decode_terms(row["terms"]),
-        note=row["note"],
-        created_at=row["created_at"],
-    )
+    return from_row(row, ContractRead, terms=decode_terms(row["terms"]))
 
 
 def _money(field: str, value: Decimal, errors: list[FieldError], *, allow_zero: bool = True) -> None:

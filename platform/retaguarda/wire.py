@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Mapping
 from datetime import datetime
+from types import SimpleNamespace
+from typing import Any, TypeVar
 from uuid import UUID
 
 import msgspec
@@ -13,10 +16,18 @@ import msgspec
 from retaguarda.errors import FieldError, InvalidInput
 
 MAX_PAGE_SIZE = 200
+Shape = TypeVar("Shape", bound=msgspec.Struct)
 
 
 class WireStruct(msgspec.Struct, rename="camel", forbid_unknown_fields=True, kw_only=True):
     """camelCase on the wire; an unknown field in a request body is an error, not silently dropped."""
+
+
+def from_row(row: Mapping[str, Any], shape: type[Shape], **computed: Any) -> Shape:
+    """A read model from a database row: each field taken from the column of its Python name (camelCase is
+    the wire's, not the row's) unless ``computed`` gives it, columns the model does not have ignored, values
+    checked against the field types (an enum column's text becomes its enum member)."""
+    return msgspec.convert(SimpleNamespace(**{**row, **computed}), shape, from_attributes=True, strict=False)
 
 
 def encode_cursor(created_at: datetime, row_id: UUID) -> str:

@@ -12,6 +12,7 @@ import msgspec
 from retaguarda.errors import Conflict, FieldError, NotFound
 from retaguarda.listing import keyset_page
 from retaguarda.tenancy import TenantContext
+from retaguarda.wire import from_row
 from staffing.schemas import MembershipCreate, MembershipKind, MembershipRead, MembershipUpdate
 from staffing.service.operators import require_operator
 from staffing.service.periods import as_utc, check_offset, covering, overlapping
@@ -21,17 +22,7 @@ from tenants.service.validation import raise_if_any
 
 
 def _read(row: dict[str, Any]) -> MembershipRead:
-    return MembershipRead(
-        id=row["id"],
-        tenant_id=row["tenant_id"],
-        pool_id=row["pool_id"],
-        operator_id=row["operator_id"],
-        kind=row["kind"],
-        valid_from=row["valid_from"],
-        valid_until=row["valid_until"],
-        share=row["share"],
-        created_at=row["created_at"],
-    )
+    return from_row(row, MembershipRead)
 
 
 def _check_period(

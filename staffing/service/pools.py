@@ -10,6 +10,7 @@ import msgspec
 from retaguarda.errors import Conflict, FieldError, NotFound
 from retaguarda.listing import keyset_page
 from retaguarda.tenancy import TenantContext
+from retaguarda.wire import from_row
 from staffing.schemas import PoolCreate, PoolRead, PoolUpdate
 from staffing.service.owner import roster_owner, unless_taken
 from staffing.tables import Pool, PoolMembership, Shift
@@ -19,14 +20,7 @@ NAME_TAKEN = FieldError("name", "taken", "A pool with this name exists.")
 
 
 def _read(row: dict[str, Any]) -> PoolRead:
-    return PoolRead(
-        id=row["id"],
-        tenant_id=row["tenant_id"],
-        name=row["name"],
-        site=row["site"],
-        timezone=row["timezone"],
-        created_at=row["created_at"],
-    )
+    return from_row(row, PoolRead)
 
 
 async def list_pools(

@@ -8,7 +8,7 @@ from uuid import UUID, uuid4
 
 from retaguarda.errors import Conflict, FieldError, NotFound
 from retaguarda.tenancy import TenantContext
-from retaguarda.wire import MAX_PAGE_SIZE, decode_cursor, encode_cursor
+from retaguarda.wire import MAX_PAGE_SIZE, decode_cursor, encode_cursor, from_row
 from staffing.schemas import ShiftCreate, ShiftRead
 from staffing.service.operators import require_operator
 from staffing.service.periods import as_utc, check_offset, overlapping
@@ -20,15 +20,7 @@ MAX_SHIFT = timedelta(hours=24)
 
 
 def _read(row: dict[str, Any]) -> ShiftRead:
-    return ShiftRead(
-        id=row["id"],
-        tenant_id=row["tenant_id"],
-        operator_id=row["operator_id"],
-        pool_id=row["pool_id"],
-        starts_at=row["starts_at"],
-        ends_at=row["ends_at"],
-        created_at=row["created_at"],
-    )
+    return from_row(row, ShiftRead)
 
 
 def _check_times(starts_at: datetime, ends_at: datetime) -> list[FieldError]:

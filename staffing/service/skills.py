@@ -10,6 +10,7 @@ import msgspec
 from retaguarda.errors import Conflict, FieldError, NotFound
 from retaguarda.listing import keyset_page
 from retaguarda.tenancy import TenantContext
+from retaguarda.wire import from_row
 from staffing.schemas import SkillCreate, SkillRead, SkillUpdate
 from staffing.service.owner import roster_owner, unless_taken
 from staffing.tables import OperatorSkill, Skill
@@ -18,13 +19,7 @@ CODE_TAKEN = FieldError("code", "taken", "A skill with this code exists.")
 
 
 def _read(row: dict[str, Any]) -> SkillRead:
-    return SkillRead(
-        id=row["id"],
-        tenant_id=row["tenant_id"],
-        code=row["code"],
-        name=row["name"],
-        created_at=row["created_at"],
-    )
+    return from_row(row, SkillRead)
 
 
 async def list_skills(

@@ -12,23 +12,14 @@ from retaguarda.auth import Scope, hash_token, new_api_key, token_prefix
 from retaguarda.errors import Conflict, FieldError, InvalidInput
 from retaguarda.listing import keyset_page
 from retaguarda.tenancy import TenantContext
+from retaguarda.wire import from_row
 from tenants.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyRead
 from tenants.service.directory import get_tenant
 from tenants.tables import ApiKey
 
 
 def _read(row: dict[str, Any]) -> ApiKeyRead:
-    return ApiKeyRead(
-        id=row["id"],
-        tenant_id=row["tenant_id"],
-        name=row["name"],
-        prefix=row["prefix"],
-        scopes=[Scope(s) for s in row["scopes"]],
-        created_at=row["created_at"],
-        last_used_at=row["last_used_at"],
-        expires_at=row["expires_at"],
-        revoked_at=row["revoked_at"],
-    )
+    return from_row(row, ApiKeyRead, scopes=[Scope(s) for s in row["scopes"]])
 
 
 async def list_api_keys(

@@ -11,6 +11,7 @@ import msgspec
 from retaguarda.errors import Conflict, FieldError, InvalidInput, NotFound
 from retaguarda.listing import keyset_page
 from retaguarda.tenancy import TenantContext
+from retaguarda.wire import from_row
 from tenants.schemas import CalendarCreate, CalendarRead, CalendarUpdate, WeeklyInterval
 from tenants.service.directory import get_tenant
 from tenants.service.validation import check_holiday_region, check_timezone, raise_if_any
@@ -18,18 +19,11 @@ from tenants.tables import BusinessCalendar
 
 
 def _read(row: dict[str, Any]) -> CalendarRead:
-    return CalendarRead(
-        id=row["id"],
-        tenant_id=row["tenant_id"],
-        name=row["name"],
-        timezone=row["timezone"],
+    return from_row(
+        row,
+        CalendarRead,
         weekly_hours=msgspec.convert(row["weekly_hours"], list[WeeklyInterval]),
-        holiday_country=row["holiday_country"],
-        holiday_subdivision=row["holiday_subdivision"],
         closed_dates=[date.fromisoformat(d) for d in row["closed_dates"]],
-        always_open=row["always_open"],
-        is_default=row["is_default"],
-        created_at=row["created_at"],
     )
 
 

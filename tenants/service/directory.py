@@ -16,6 +16,7 @@ from retaguarda.errors import Conflict, FieldError, Forbidden, InvalidInput, Not
 from retaguarda.jobs import enqueue
 from retaguarda.listing import keyset_page
 from retaguarda.tenancy import TenantContext
+from retaguarda.wire import from_row
 from tenants.schemas import (
     AssignmentCreate,
     AssignmentRead,
@@ -40,17 +41,7 @@ DEFAULT_WEEKLY_HOURS = [{"weekday": day, "start": "09:00", "end": "18:00"} for d
 
 
 def tenant_read(row: dict[str, Any]) -> TenantRead:
-    return TenantRead(
-        id=row["id"],
-        kind=TenantKind(row["kind"]),
-        slug=row["slug"],
-        name=row["name"],
-        status=row["status"],
-        locale=row["locale"],
-        timezone=row["timezone"],
-        currency=row["currency"],
-        created_at=row["created_at"],
-    )
+    return from_row(row, TenantRead, kind=TenantKind(row["kind"]))
 
 
 # ---- tenants ---------------------------------------------------------------------------------------------
@@ -157,14 +148,12 @@ def _plain(value: Any) -> Any:
 
 
 def _member_read(row: dict[str, Any]) -> MemberRead:
-    return MemberRead(
-        id=row["id"],
-        tenant_id=row["tenant_id"],
-        user_id=row["user_id"],
+    return from_row(
+        row,
+        MemberRead,
         email=row["user_id.email"],
         display_name=row["user_id.display_name"],
         role=Role(row["role"]),
-        created_at=row["created_at"],
     )
 
 

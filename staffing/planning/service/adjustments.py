@@ -10,6 +10,7 @@ from uuid import UUID, uuid4
 from retaguarda.errors import FieldError
 from retaguarda.listing import keyset_page
 from retaguarda.tenancy import TenantContext
+from retaguarda.wire import from_row
 from staffing.planning.schemas import (
     OverrideCreate,
     OverrideRead,
@@ -27,30 +28,11 @@ MAX_OVERRIDE_DAYS = 92
 
 
 def _event_read(row: dict[str, Any]) -> SeasonalEventRead:
-    return SeasonalEventRead(
-        id=row["id"],
-        tenant_id=row["tenant_id"],
-        queue_id=row["queue_id"],
-        name=row["name"],
-        first_day=row["first_day"],
-        last_day=row["last_day"],
-        uplift_percent=row["uplift_percent"],
-        created_at=row["created_at"],
-    )
+    return from_row(row, SeasonalEventRead)
 
 
 def _override_read(row: dict[str, Any]) -> OverrideRead:
-    return OverrideRead(
-        id=row["id"],
-        tenant_id=row["tenant_id"],
-        queue_id=row["queue_id"],
-        starts_at=row["starts_at"],
-        ends_at=row["ends_at"],
-        volume_per_hour=row["volume"],
-        aht_s=row["aht_s"],
-        reason=row["reason"],
-        created_at=row["created_at"],
-    )
+    return from_row(row, OverrideRead, volume_per_hour=row["volume"])
 
 
 async def _event_tenant(ctx: TenantContext, data: SeasonalEventCreate) -> UUID:

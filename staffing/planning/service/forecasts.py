@@ -17,6 +17,7 @@ from numpy.typing import NDArray
 from retaguarda.errors import FieldError, NotFound
 from retaguarda.jobs import enqueue
 from retaguarda.tenancy import TenantContext
+from retaguarda.wire import from_row
 from staffing.planning.forecaster import forecast_queues, holdout_accuracy
 from staffing.planning.schemas import ForecastRequest, ForecastRunRead
 from staffing.planning.service.adjustments import events_for, overrides_for
@@ -32,22 +33,7 @@ INSERT_BATCH = 500
 
 
 def run_read(row: dict[str, Any]) -> ForecastRunRead:
-    return ForecastRunRead(
-        id=row["id"],
-        tenant_id=row["tenant_id"],
-        queue_id=row["queue_id"],
-        status=row["status"],
-        interval_minutes=row["interval_minutes"],
-        first_day=row["first_day"],
-        days=row["days"],
-        history_days=row["history_days"],
-        holdout_days=row["holdout_days"],
-        wape=row["wape"],
-        method=row["method"] or {},
-        error=row["error"],
-        created_at=row["created_at"],
-        finished_at=row["finished_at"],
-    )
+    return from_row(row, ForecastRunRead, method=row["method"] or {})
 
 
 async def request_forecasts(

@@ -14,6 +14,7 @@ from retaguarda.audit import AuditAction, Target
 from retaguarda.errors import Conflict, FieldError, NotFound
 from retaguarda.listing import keyset_page
 from retaguarda.tenancy import TenantContext
+from retaguarda.wire import from_row
 from staffing.planning.schemas import PlanChange, PlanCreate, PlanEventRead, PlanRead, PlanUpdate
 from staffing.planning.service.headcount import NEVER, load_roster
 from staffing.planning.service.plan_roster import Rewrite, rewrite
@@ -31,20 +32,7 @@ MAX_PERIOD = timedelta(days=366)
 
 
 def _read(row: dict[str, Any]) -> PlanRead:
-    return PlanRead(
-        id=row["id"],
-        tenant_id=row["tenant_id"],
-        pool_id=row["pool_id"],
-        name=row["name"],
-        status=row["status"],
-        starts_at=row["starts_at"],
-        ends_at=row["ends_at"],
-        changes=msgspec.convert(row["changes"] or [], list[PlanChange]),
-        notes=row["notes"],
-        created_by=row["created_by"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-    )
+    return from_row(row, PlanRead, changes=msgspec.convert(row["changes"] or [], list[PlanChange]))
 
 
 def _changes_json(changes: list[PlanChange]) -> list[dict[str, Any]]:

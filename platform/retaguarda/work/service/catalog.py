@@ -13,6 +13,7 @@ from retaguarda.errors import Conflict, FieldError, InvalidInput, NotFound
 from retaguarda.i18n import SUPPORTED_LOCALES
 from retaguarda.listing import keyset_page
 from retaguarda.tenancy import TenantContext, owning_client
+from retaguarda.wire import from_row
 from retaguarda.work.fields import FieldSpec, check_field_specs
 from retaguarda.work.schemas import (
     QueueCreate,
@@ -30,20 +31,11 @@ from staffing.tables import Pool, Skill
 
 
 def type_read(row: dict[str, Any]) -> TaskTypeRead:
-    return TaskTypeRead(
-        id=row["id"],
-        tenant_id=row["tenant_id"],
-        code=row["code"],
+    return from_row(
+        row,
+        TaskTypeRead,
         names=json_value(row["names"]),
         fields=msgspec.convert(json_value(row["fields"]), list[FieldSpec]),
-        family=row["family"],
-        required_skill_id=row["required_skill_id"],
-        default_priority=row["default_priority"],
-        expected_handle_s=row["expected_handle_s"],
-        unit_price_minor=row["unit_price_minor"],
-        sla_policy_id=row["sla_policy_id"],
-        active=row["active"],
-        created_at=row["created_at"],
     )
 
 

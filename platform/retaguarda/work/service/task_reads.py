@@ -12,7 +12,7 @@ from retaguarda.clock import now
 from retaguarda.db import is_postgres, json_value
 from retaguarda.errors import Conflict, Forbidden, NotFound
 from retaguarda.tenancy import TenantContext
-from retaguarda.wire import MAX_PAGE_SIZE, decode_cursor, encode_cursor
+from retaguarda.wire import MAX_PAGE_SIZE, decode_cursor, encode_cursor, from_row
 from retaguarda.work.documents.schemas import file_read
 from retaguarda.work.documents.tables import TaskFile
 from retaguarda.work.reach import operator_reach
@@ -27,24 +27,7 @@ PREFERRED_FOR_S = 15 * 60
 
 
 def task_read(row: dict[str, Any]) -> TaskRead:
-    return TaskRead(
-        id=row["id"],
-        tenant_id=row["tenant_id"],
-        queue_id=row["queue_id"],
-        task_type_id=row["task_type_id"],
-        external_ref=row["external_ref"],
-        title=row["title"],
-        payload=json_value(row["payload"]) or {},
-        priority=row["priority"],
-        status=TaskStatus(row["status"]),
-        assignee_id=row["assignee_id"],
-        lease_expires_at=row["lease_expires_at"],
-        fencing_token=row["fencing_token"],
-        due_at=row["due_at"],
-        created_at=row["created_at"],
-        updated_at=row["updated_at"],
-        completed_at=row["completed_at"],
-    )
+    return from_row(row, TaskRead, payload=json_value(row["payload"]) or {}, status=TaskStatus(row["status"]))
 
 
 async def list_tasks(
@@ -156,14 +139,7 @@ async def live_task_files(ctx: TenantContext, task_id: UUID) -> list[dict[str, A
 
 
 def comment_read(row: dict[str, Any]) -> CommentRead:
-    return CommentRead(
-        id=row["id"],
-        side=row["side"],
-        kind=row["kind"],
-        author_id=row["author_id"],
-        body=row["body"],
-        created_at=row["created_at"],
-    )
+    return from_row(row, CommentRead)
 
 
 async def add_comment(ctx: TenantContext, task_id: UUID, body: str, *, internal: bool = False) -> CommentRead:

@@ -14,6 +14,7 @@ from retaguarda.db import is_postgres, positional
 from retaguarda.errors import Conflict, FieldError, InvalidInput, NotFound
 from retaguarda.listing import keyset_page
 from retaguarda.tenancy import TenantContext
+from retaguarda.wire import from_row
 from retaguarda.work.schemas import TimeCorrection, TimeEntryRead
 from retaguarda.work.service.task_events import record_event
 from retaguarda.work.tables import Task, TimeEntry
@@ -55,20 +56,7 @@ async def close_open_entry(task_id: UUID, operator_id: UUID, at: datetime) -> No
 
 
 def _read(row: dict[str, Any]) -> TimeEntryRead:
-    return TimeEntryRead(
-        id=row["id"],
-        tenant_id=row["tenant_id"],
-        task_id=row["task_id"],
-        operator_id=row["operator_id"],
-        started_at=row["started_at"],
-        ended_at=row["ended_at"],
-        seconds=row["seconds"],
-        source=row["source"],
-        reason=row["reason"],
-        billable=row["billable"],
-        corrects_id=row["corrects_id"],
-        invoiced=row["invoice_id"] is not None,
-    )
+    return from_row(row, TimeEntryRead, invoiced=row["invoice_id"] is not None)
 
 
 async def list_time_entries(

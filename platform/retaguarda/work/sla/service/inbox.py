@@ -10,20 +10,13 @@ from retaguarda.db import json_value
 from retaguarda.errors import NotFound
 from retaguarda.listing import keyset_page
 from retaguarda.tenancy import TenantContext
+from retaguarda.wire import from_row
 from retaguarda.work.sla.schemas import NotificationRead
 from retaguarda.work.tables import Notification
 
 
 def _read(row: dict[str, Any]) -> NotificationRead:
-    return NotificationRead(
-        id=row["id"],
-        tenant_id=row["tenant_id"],
-        task_id=row["task_id"],
-        kind=row["kind"],
-        data=json_value(row["data"]) or {},
-        created_at=row["created_at"],
-        read_at=row["read_at"],
-    )
+    return from_row(row, NotificationRead, data=json_value(row["data"]) or {})
 
 
 async def list_notifications(

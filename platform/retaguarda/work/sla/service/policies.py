@@ -13,6 +13,7 @@ from retaguarda.db import json_value
 from retaguarda.errors import Conflict, FieldError, InvalidInput, NotFound
 from retaguarda.listing import keyset_page
 from retaguarda.tenancy import TenantContext, owning_client
+from retaguarda.wire import from_row
 from retaguarda.work.sla.schemas import (
     PriorityTarget,
     SlaPolicyCreate,
@@ -47,14 +48,11 @@ def _targets_read(raw: Any) -> list[PriorityTarget]:
 
 
 def _version_read(row: dict[str, Any]) -> SlaPolicyVersionRead:
-    return SlaPolicyVersionRead(
-        id=row["id"],
-        version=row["version"],
+    return from_row(
+        row,
+        SlaPolicyVersionRead,
         targets=_targets_read(row["targets"]),
-        calendar_id=row["calendar_id"],
         pause_statuses=list(json_value(row["pause_statuses"]) or []),
-        warning_percent=row["warning_percent"],
-        created_at=row["created_at"],
     )
 
 

@@ -13,7 +13,7 @@ from retaguarda.errors import Conflict, NotFound
 from retaguarda.jobs import enqueue
 from retaguarda.listing import page_of
 from retaguarda.tenancy import TenantContext, system_context
-from retaguarda.wire import MAX_PAGE_SIZE, decode_cursor
+from retaguarda.wire import MAX_PAGE_SIZE, decode_cursor, from_row
 from retaguarda.work.service.task_reads import live_task_files
 from retaguarda.work.tables import Task, TaskEvent
 from retaguarda.work.webhooks.schemas import WebhookDeliveryRead
@@ -33,19 +33,8 @@ def _iso(moment: datetime | None) -> str | None:
 
 
 def _delivery_read(row: dict[str, Any]) -> WebhookDeliveryRead:
-    return WebhookDeliveryRead(
-        id=row["id"],
-        endpoint_id=row["endpoint_id"],
-        message_id=row["message_id"],
-        event_type=row["event_type"],
-        status=DeliveryStatus(row["status"]),
-        attempts=row["attempts"],
-        last_status_code=row["last_status_code"],
-        last_error=row["last_error"],
-        next_attempt_at=row["next_attempt_at"],
-        created_at=row["created_at"],
-        delivered_at=row["delivered_at"],
-        payload=row["payload"] or {},
+    return from_row(
+        row, WebhookDeliveryRead, status=DeliveryStatus(row["status"]), payload=row["payload"] or {}
     )
 
 

@@ -19,6 +19,7 @@ from retaguarda.errors import Conflict, FieldError, InvalidInput, NotFound
 from retaguarda.listing import keyset_page
 from retaguarda.settings import get_settings
 from retaguarda.tenancy import TenantContext, owning_client
+from retaguarda.wire import from_row
 from retaguarda.work.webhooks.schemas import (
     WebhookEndpointCreate,
     WebhookEndpointRead,
@@ -37,15 +38,7 @@ MAX_ENDPOINTS = 20
 
 
 def _endpoint_read(row: dict[str, Any]) -> WebhookEndpointRead:
-    return WebhookEndpointRead(
-        id=row["id"],
-        tenant_id=row["tenant_id"],
-        url=row["url"],
-        description=row["description"],
-        events=msgspec.convert(row["events"], list[WebhookEvent]),
-        active=row["active"],
-        created_at=row["created_at"],
-    )
+    return from_row(row, WebhookEndpointRead, events=msgspec.convert(row["events"], list[WebhookEvent]))
 
 
 def _with_secret(row: dict[str, Any]) -> WebhookEndpointWithSecret:
