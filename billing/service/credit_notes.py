@@ -17,6 +17,8 @@ from billing.schemas import CreditNoteCreate, CreditNoteRead
 from billing.service.numbering import Series, next_number
 from billing.service.reads import credit_notes_of, invoice_row
 from billing.tables import CreditNote, CreditNoteLine, Invoice, InvoiceLine, InvoiceStatus
+from retaguarda import audit
+from retaguarda.audit import AuditAction, Target
 from retaguarda.clock import now
 from retaguarda.errors import Conflict, FieldError, InvalidInput
 from retaguarda.i18n import minor_unit_digits, to_minor_units
@@ -149,6 +151,19 @@ async def issue_credit_note(ctx: TenantContext, invoice_id: UUID, data: CreditNo
     )
     if not updated:
         raise Conflict(errors=[FieldError("lines", "exceeds_invoice", "More than is left of the invoice.")])
+    await audit.record(
+        ctx,
+        AuditAction.INVOICE_CREDITED,
+        tenant_id=invoice["tenant_id"],
+        target=Target("invoice", invoice_id, invoice["number"] or ""),
+        details={
+            "creditNoteId": str(note_id),
+            "totalMinor": total,
+            "currency": invoice["currency"],
+            "reason": data.reason.value,
+            "memo": data.memo,
+        },
+    )
     if invoice["stripe_invoice_id"] and get_settings().stripe.enabled:
         await enqueue("billing.push_credit_note", tenant_id=invoice["tenant_id"], credit_note_id=str(note_id))
     return (await credit_notes_of(ctx, invoice_id, [note_id]))[0]

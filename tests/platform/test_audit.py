@@ -264,6 +264,8 @@ async def test_invoice_adjust_finalize_and_void_are_recorded(floor: Floor) -> No
     await manager.post(f"{base}/adjustments", json={"amount": "-10.00", "reason": "Goodwill"})
     finalized = await manager.post(f"{base}/finalize")
     assert finalized.status_code == 200, finalized.text
+    credited = await manager.post(f"{base}/credit-notes", json={"reason": "other", "amount": "5.00"})
+    assert credited.status_code == 201, credited.text
     voided = await manager.post(f"{base}/void", json={"reason": "Wrong client"})
     assert voided.status_code == 200, voided.text
 
@@ -274,6 +276,11 @@ async def test_invoice_adjust_finalize_and_void_are_recorded(floor: Floor) -> No
     final = await _one(AuditAction.INVOICE_FINALIZED)
     assert final["target_label"] == finalized.json()["number"] and final["tenant_id"] == world.client_a.id
     assert final["details"] == {"totalMinor": finalized.json()["totalMinor"], "currency": "BRL"}
+    credit = await _one(AuditAction.INVOICE_CREDITED)
+    assert (
+        credit["details"]["totalMinor"] == 500 and credit["details"]["creditNoteId"] == credited.json()["id"]
+    )
+    assert credit["target_label"] == finalized.json()["number"]
     void = await _one(AuditAction.INVOICE_VOIDED)
     assert void["details"] == {"reason": "Wrong client", "from": "open"}
     assert void["actor_user_id"] == world.people["account_manager"].user_id

@@ -37,6 +37,7 @@ class AuditAction(StrEnum):
     INVOICE_VOIDED = "invoice.voided"
     INVOICE_ADJUSTED = "invoice.adjusted"
     INVOICE_ADJUSTMENT_REMOVED = "invoice.adjustment_removed"
+    INVOICE_CREDITED = "invoice.credited"
     CLIENT_CREATED = "tenant.created"
     TENANT_SETTINGS_CHANGED = "tenant.settings_changed"
 
@@ -63,6 +64,7 @@ ACTION_LABELS: dict[AuditAction, str] = {
     AuditAction.INVOICE_VOIDED: N_("Invoice voided"),
     AuditAction.INVOICE_ADJUSTED: N_("Invoice adjusted"),
     AuditAction.INVOICE_ADJUSTMENT_REMOVED: N_("Invoice adjustment removed"),
+    AuditAction.INVOICE_CREDITED: N_("Credit note issued"),
     AuditAction.CLIENT_CREATED: N_("Client created"),
     AuditAction.TENANT_SETTINGS_CHANGED: N_("Company settings changed"),
 }
