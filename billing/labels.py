@@ -44,7 +44,7 @@ def describe_line(
         quantity=quantity,
         description=description,
     )
-    if detail.get("priorPeriod") and kind in {"hours", "surcharge"}:
+    if detail.get("priorPeriod") and kind in {"hours", "surcharge", "items"}:
         _ = gettext_for(locale)
         return _("Prior-period time: %(line)s") % {"line": text}
     return text

@@ -120,7 +120,10 @@ def _hourly_lines(
 
 
 def _item_lines(
-    items: Iterable[ItemGroup], terms: Mapping[UUID, ContractTerms], currency: str
+    items: Iterable[ItemGroup],
+    terms: Mapping[UUID, ContractTerms],
+    currency: str,
+    detail: Mapping[str, Any] | None = None,
 ) -> list[PricedLine]:
     counts: dict[tuple[UUID, UUID], int] = defaultdict(int)
     for item in items:
@@ -140,6 +143,7 @@ def _item_lines(
                 contract_id=contract_id,
                 task_type_id=task_type_id,
                 entries=count,
+                detail=dict(detail or {}),
             )
         )
     return lines
@@ -185,6 +189,7 @@ def price_period(
     adjustments: Iterable[Adjustment] = (),
     prior_time_groups: Iterable[TimeGroup] = (),
     prior_detail: Mapping[str, Any] | None = None,
+    prior_item_groups: Iterable[ItemGroup] = (),
 ) -> PricedPeriod:
     """The invoice of a period. ``terms`` holds every contract version the groups name; ``period_terms`` is
     the version whose period-level rules (retainer, minimum, SLA credits, tax) apply to the month.
@@ -193,8 +198,9 @@ def price_period(
     corrected after they were finalized), rated under the versions in force when the work was done. It is
     its own group of lines after the month's charges: it belongs to months whose retainer, minimum and SLA
     credit were settled by their own invoices, so it neither uses this month's retainer nor counts towards
-    its minimum or credit; the tax, on the whole subtotal, covers it. ``prior_detail`` goes in the detail of
-    each of its lines (it marks them, and says where their entries are found again)."""
+    its minimum or credit; the tax, on the whole subtotal, covers it. ``prior_item_groups``: per-item tasks
+    completed in such periods that their invoices did not bill, priced the same way. ``prior_detail`` goes in
+    the detail of each of these lines (it marks them, and says where their entries are found again)."""
     covered = period_terms.retainer is not None
     hour_lines, surcharge_lines, billed = _hourly_lines(time_groups, terms, currency, covered)
     lines = [*hour_lines, *surcharge_lines, *_item_lines(item_groups, terms, currency)]
@@ -234,6 +240,7 @@ def price_period(
         prior_time_groups, terms, currency, False, {"priorPeriod": True, **(prior_detail or {})}
     )
     lines += [*prior_hours, *prior_surcharges]
+    lines += _item_lines(prior_item_groups, terms, currency, {"priorPeriod": True, **(prior_detail or {})})
 
     for adjustment in adjustments:
         lines.append(

@@ -306,9 +306,12 @@ async def collect_items(
     end: datetime,
     invoice_id: UUID | None,
     versions: ContractVersions,
+    *,
+    within: list[tuple[datetime, datetime]] | None = None,
 ) -> Items:
     """Completed tasks of the per-item types of the versions in force when each was completed, that no other
-    invoice has billed."""
+    invoice has billed. ``within``: only those completed inside one of these spans (the finalized periods
+    whose invoices did not bill them: late items, like late time)."""
     item_types = {item.task_type_id for terms in versions.terms.values() for item in terms.item_prices}
     if not item_types:
         return Items([], [])
@@ -333,6 +336,8 @@ async def collect_items(
     task_ids = []
     for row in rows:
         if row["id"] in locked:
+            continue
+        if within is not None and not any(a <= row["completed_at"] < b for a, b in within):
             continue
         index = bisect.bisect_right(starts, row["completed_at"]) - 1
         if index < 0:

@@ -16,7 +16,7 @@ from billing.rating.calendar_segments import build_segments
 from billing.rating.model import Adjustment, PricedLine, PricedPeriod, TimeGroup
 from billing.rating.pricing import price_period
 from billing.service.clients import Client, client_calendar
-from billing.service.collect import collect_items, collect_time
+from billing.service.collect import Items, collect_items, collect_time
 from billing.service.contracts import ContractVersions, contract_versions
 from billing.tables import Invoice, InvoiceLine
 from billing.terms import ContractTerms
@@ -111,7 +111,17 @@ async def compute_period(
     if prior_since is Lookup.QUERY:
         prior_since = await find_prior_since(ctx, client, period_start)
     prior_groups: list[TimeGroup] = []
+    prior_items = Items([], [])
     if prior_since is not None and prior_since < start:
+        prior_items = await collect_items(
+            ctx,
+            client.id,
+            prior_since,
+            start,
+            invoice_id,
+            versions,
+            within=await finalized_spans(ctx, client, prior_since, start),
+        )
         prior_segments = build_segments(calendar, versions.versions, prior_since, start)
         prior_groups = await collect_time(
             client.id,
@@ -135,10 +145,31 @@ async def compute_period(
         adjustments=adjustments,
         prior_time_groups=prior_groups,
         prior_detail={"priorSince": prior_since.isoformat()} if prior_since is not None else None,
+        prior_item_groups=prior_items.groups,
     )
     return Computed(
-        draft, contract_id, versions.terms[contract_id], versions, items.task_ids, start, end, prior_since
+        draft,
+        contract_id,
+        versions.terms[contract_id],
+        versions,
+        [*items.task_ids, *prior_items.task_ids],
+        start,
+        end,
+        prior_since,
     )
+
+
+async def finalized_spans(
+    ctx: TenantContext, client: Client, since: datetime, before: datetime
+) -> list[tuple[datetime, datetime]]:
+    """The ``[starts_at, ends_at)`` of the client's finalized invoices between ``since`` and ``before``."""
+    rows = await ctx.select(Invoice, Invoice.starts_at, Invoice.ends_at).where(
+        (Invoice.tenant_id == client.id)
+        & Invoice.status.is_in(list(FINALIZED))
+        & (Invoice.starts_at >= since)
+        & (Invoice.ends_at <= before)
+    )
+    return [(row["starts_at"], row["ends_at"]) for row in rows]
 
 
 async def task_type_details(ctx: TenantContext, ids: set[UUID]) -> dict[UUID, dict[str, Any]]:

@@ -102,3 +102,23 @@ async def test_time_of_a_period_never_invoiced_is_not_prior_period_time(world: W
     await add_work(floor, a, at(date(2026, 10, 6), 10), 3600)
     october = await _run(manager, a, "2026-10")
     assert not _prior(october) and october["totalMinor"] == 10000
+
+
+async def test_late_items_are_billed_once_by_the_next_invoice(world: World, floor: Floor) -> None:
+    """A per-item task completed inside a month whose invoice was already finalized is billed by the next
+    invoice as a prior-period item (it once was never billed at all), and only once."""
+    from tests.billing.builders import add_item_type
+
+    a = world.client_a.id
+    boleto = await add_item_type(a)
+    manager = await world.sign_in("account_manager")
+    await add_contract(manager, a, {"itemPrices": [{"taskTypeId": str(boleto), "price": "2.50"}]})
+    await add_work(floor, a, at(date(2026, 9, 5), 10), 600, task_type_id=boleto)
+    september = await _finalize(manager, await _run(manager, a, "2026-09"))
+    assert [line["amountMinor"] for line in september["lines"] if line["kind"] == "items"] == [250]
+    await add_work(floor, a, at(date(2026, 9, 9), 10), 600, task_type_id=boleto)  # completed after it
+    october = await _finalize(manager, await _run(manager, a, "2026-10"))
+    late = _prior(october)
+    assert late["items"]["quantity"] == "1" and late["items"]["amountMinor"] == 250, october["lines"]
+    november = await _run(manager, a, "2026-11")
+    assert not [line for line in november["lines"] if line["kind"] == "items"]
