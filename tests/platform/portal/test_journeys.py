@@ -246,3 +246,36 @@ async def test_admin_reads_clients_catalog_and_policies(
     await expect(page.locator("main h1")).to_have_text(_t(locale, "SLA policies"))
     await shot(page, f"policies-{locale}")
     _no_csp_violations(page)
+
+
+# ---- keyboard: the menu at both widths, without a mouse ----------------------------------------------------
+
+
+@pytest.mark.parametrize(("width", "locale"), [("laptop", "es"), ("phone", "pt_BR")])
+async def test_the_menu_works_from_the_keyboard(
+    floor: Floor, server: str, browser: Browser, width: str, locale: str
+) -> None:
+    page = await _start(browser, server, floor, "a_admin", locale, width)
+    await page.keyboard.press("Tab")
+    skip = page.locator(".skip")
+    await expect(skip).to_be_focused()
+    await expect(skip).to_be_visible()  # shown when focused
+    target = _t(locale, "Billing")
+    if width == "phone":
+        toggle = page.locator(".menu-toggle")
+        await toggle.focus()
+        await page.keyboard.press("Enter")
+        await expect(toggle).to_have_attribute("aria-expanded", "true")
+        await page.keyboard.press("Escape")  # closes again, focus back on the button
+        await expect(page.locator("#main-nav")).to_be_hidden()
+        await expect(toggle).to_be_focused()
+        await page.keyboard.press("Enter")
+    link = page.locator("#main-nav").get_by_role("link", name=target, exact=True)
+    for _ in range(30):  # Tab along the page until the entry has the focus
+        await page.keyboard.press("Tab")
+        if await link.evaluate("element => element === document.activeElement"):
+            break
+    await expect(link).to_be_focused()
+    await page.keyboard.press("Enter")
+    await expect(page.locator('#main-nav [aria-current="page"]')).to_have_text(target)
+    await expect(page.locator("main h1")).to_have_text(target)
