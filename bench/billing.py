@@ -13,6 +13,9 @@ scratch database that is dropped and recreated (BENCH_REUSE=1 keeps one loaded a
 BENCH_CLIENTS and BENCH_ENTRIES size the run; BENCH_CONCURRENCY (20, arq's max_jobs) and DATABASE_POOL_MAX
 (10, the settings' default) shape it as one production worker runs it. Prints one JSON line last:
 {"bench":"billing","entries":…,"clients":…,"run_s":…,"raw_sql_s":…,"ratio":…,"peak_rss_mb":…,…}
+
+It also renders invoices of 50 lines to PDF (the HTML document through WeasyPrint, as the archiving job does)
+and reports ``pdf_per_s``; BENCH_PDF_ONLY=1 measures just that, with no database.
 """
 
 from __future__ import annotations
@@ -256,6 +259,43 @@ def run_in_worker() -> dict[str, float]:
     return json.loads(output.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
+PDF_LINES = 50
+PDF_RUNS = int(os.environ.get("BENCH_PDF_RUNS", "10"))
+
+
+def pdf_rate() -> float:
+    """Invoices of ``PDF_LINES`` lines rendered to PDF per second (one warm-up rendering first)."""
+    from decimal import Decimal
+
+    from billing.schemas import InvoiceDetail, InvoiceLineRead
+    from billing.service.pdf import html_to_pdf
+    from billing.service.rendering import invoice_document
+    from billing.tables import InvoiceStatus
+
+    lines = [
+        InvoiceLineRead(
+            id=uuid4(), position=i, kind="hours", description="", quantity=Decimal("12.5"), unit="hour",
+            unit_price=Decimal("120.00"), amount_minor=150000, included=False, contract_id=None,
+            task_type_id=None, skill_level=i % 3 + 1, category="normal", multiplier=None, raw_seconds=45000,
+            billed_seconds=45000, entries=40, reason="", detail={"taskTypeNames": {"pt_BR": f"Tipo {i}"}},
+        )
+        for i in range(PDF_LINES)
+    ]  # fmt: skip
+    invoice = InvoiceDetail(
+        id=uuid4(), tenant_id=uuid4(), number="2026-000123", status=InvoiceStatus.OPEN, payment_status=None,
+        period_start=date(2026, 10, 1), period_end=date(2026, 11, 1), currency="BRL",
+        subtotal_minor=150000 * PDF_LINES, tax_minor=0, total_minor=150000 * PDF_LINES, tax_inclusive=False,
+        sla_attainment=None, due_date=date(2026, 12, 1), finalized_at=None, paid_at=None, voided_at=None,
+        void_reason="", refunded_minor=0, credited_minor=0, replaces_id=None, stripe_invoice_id=None,
+        created_at=datetime(2026, 11, 1, tzinfo=UTC), lines=lines,
+    )  # fmt: skip
+    html_to_pdf(invoice_document(invoice, "Padaria Pão Quente Ltda.", "pt_BR", issuer="Retaguarda BPO"))
+    started = time.perf_counter()
+    for _ in range(PDF_RUNS):
+        html_to_pdf(invoice_document(invoice, "Padaria Pão Quente Ltda.", "pt_BR", issuer="Retaguarda BPO"))
+    return PDF_RUNS / (time.perf_counter() - started)
+
+
 async def main() -> dict[str, object]:
     from retaguarda.db import start_database, stop_database
     from retaguarda.settings import get_settings
@@ -281,11 +321,15 @@ async def main() -> dict[str, object]:
         "peak_rss_mb": round(worker["peak_rss_mb"], 1),
         "concurrency": CONCURRENCY,
         "pool": int(os.environ["DATABASE_POOL_MAX"]),
+        "pdf_lines": PDF_LINES,
+        "pdf_per_s": round(pdf_rate(), 2),
     }
 
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--run"]:
         print(json.dumps(asyncio.run(monthly_run())))
+    elif os.environ.get("BENCH_PDF_ONLY") == "1":
+        print(json.dumps({"bench": "billing", "pdf_lines": PDF_LINES, "pdf_per_s": round(pdf_rate(), 2)}))
     else:
         print(json.dumps(asyncio.run(main())))

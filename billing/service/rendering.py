@@ -15,6 +15,7 @@ from uuid import UUID
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from billing.labels import describe_line
+from billing.schemas import InvoiceDetail
 from billing.service.clients import load_client
 from billing.service.reads import get_invoice
 from retaguarda.i18n import (
@@ -28,6 +29,7 @@ from retaguarda.i18n import (
     normalize_locale,
 )
 from retaguarda.tenancy import TenantContext
+from tenants.tables import Tenant
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "templates"
 _environment = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=select_autoescape(["html"]))
@@ -68,6 +70,12 @@ async def render_invoice_html(ctx: TenantContext, invoice_id: UUID, locale: str 
     invoice = await get_invoice(ctx, invoice_id)
     client = await load_client(ctx, invoice.tenant_id)
     locale = normalize_locale(locale) or normalize_locale(client.locale) or "en"
+    provider = await Tenant.select(Tenant.name).where(Tenant.kind == "provider").first()
+    return invoice_document(invoice, client.name, locale, issuer=provider["name"] if provider else "")
+
+
+def invoice_document(invoice: InvoiceDetail, client_name: str, locale: str, *, issuer: str = "") -> str:
+    """The document itself, from what was read: no database (the PDF bench renders it alone)."""
     _ = gettext_for(locale)
     currency = invoice.currency
     lines: list[dict[str, Any]] = []
@@ -101,7 +109,8 @@ async def render_invoice_html(ctx: TenantContext, invoice_id: UUID, locale: str 
         ngettext=ngettext_for(locale),
         html_lang=locale.replace("_", "-"),
         invoice=invoice,
-        client=client,
+        client_name=client_name,
+        issuer=issuer,
         lines=lines,
         status_label=_(STATUS_LABELS.get(invoice.status.value, invoice.status.value)),
         # The period's end is exclusive; a reader expects its last day.
