@@ -478,7 +478,9 @@ async def invoice_history(
             what = translate(ACTION_LABELS[AuditAction(entry["action"])])
         except (KeyError, ValueError):
             what = entry["action"]
-        who = names.get(entry["actor_user_id"]) or entry["actor_label"] or system
+        # The audit log labels work no person did "system": the reader reads it in their language.
+        label = entry["actor_label"] if entry["actor_label"] != "system" else ""
+        who = names.get(entry["actor_user_id"]) or label or system
         steps.append(InvoiceStep(entry["occurred_at"], what, who))
     if invoice.paid_at is not None:
         steps.append(InvoiceStep(invoice.paid_at, translate(N_("Paid")), system))
