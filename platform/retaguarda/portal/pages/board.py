@@ -14,6 +14,7 @@ from litestar.response import Redirect, Template
 
 from retaguarda.auth import authenticated, requires_role
 from retaguarda.controller_kit import CONTEXT, Ctx
+from retaguarda.db import plan_each_statement
 from retaguarda.errors import Conflict, FieldError, InvalidInput
 from retaguarda.portal.forms import decode, read_form, reading, refusal, see_other, text, within
 from retaguarda.portal.navigation import FLOOR_LEADS
@@ -79,6 +80,7 @@ class BoardPages(Controller):
 
 
 async def _panel_context(ctx: TenantContext, pool_id: UUID) -> dict[str, Any]:
+    await plan_each_statement()  # the risk windows and due orders read by their values (see there)
     operators, _ = await list_operators(ctx, status=None, pool_id=pool_id, cursor=None, limit=200)
     board = await boards.pool_board(ctx, pool_id)
     queue_ids = [line.queue_id for line in board.queues]

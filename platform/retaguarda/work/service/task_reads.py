@@ -9,7 +9,7 @@ from uuid import UUID, uuid4
 import msgspec
 
 from retaguarda.clock import now
-from retaguarda.db import is_postgres, json_value
+from retaguarda.db import is_postgres, json_value, plan_each_statement
 from retaguarda.errors import Conflict, Forbidden, NotFound
 from retaguarda.tenancy import TenantContext
 from retaguarda.wire import MAX_PAGE_SIZE, decode_cursor, encode_cursor, from_row
@@ -64,6 +64,7 @@ async def list_tasks(
         query = query.where(Task.created_at < created_to)
     found = search_condition(text, postgres=is_postgres()) if text else None
     if found is not None:
+        await plan_each_statement()
         query = query.where(found)
     if cursor:
         created_at, row_id = decode_cursor(cursor)
