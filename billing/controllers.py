@@ -32,7 +32,16 @@ from billing.service.pdf import PDF_MEDIA_TYPE, invoice_pdf, pdf_headers
 from billing.service.stripe_events import receive_event
 from billing.tables import InvoiceStatus
 from retaguarda.auth import Role, Scope, authenticated, requires_role, requires_scope
-from retaguarda.controller_kit import CONTEXT, READ_ERRORS, WRITE_ERRORS, Ctx, Cursor, Limit, page
+from retaguarda.controller_kit import (
+    CONTEXT,
+    READ_ERRORS,
+    STATEFUL_READ_ERRORS,
+    WRITE_ERRORS,
+    Ctx,
+    Cursor,
+    Limit,
+    page,
+)
 from retaguarda.db import transaction
 from retaguarda.problems import problem_responses
 
@@ -219,7 +228,7 @@ class ConsumptionController(Controller):
         "/",
         operation_id="getConsumption",
         summary="The current period against the retainer",
-        responses=READ_ERRORS,
+        responses=STATEFUL_READ_ERRORS,
     )
     async def consumption(self, ctx: Ctx, tenant_id: TenantFilter = None) -> Consumption:
         return await service.consumption(ctx, tenant_id)
@@ -231,7 +240,8 @@ class ConsumptionController(Controller):
     tags=["Billing"],
     summary="Stripe's events: verified, stored once, applied by a job",
     status_code=200,
-    security=[],
+    # Stripe's signature is the authentication (an empty requirement: no API key or session is asked for).
+    security=[{}],
     responses=problem_responses(400, 404),
 )
 async def stripe_webhook(request: Request[Any, Any, Any]) -> StripeWebhookAck:

@@ -4,7 +4,6 @@ reads its own record."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
@@ -14,6 +13,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from retaguarda.auth import Role, Scope, authenticated, provider_staff, requires_role, requires_scope
 from retaguarda.controller_kit import CONTEXT, READ_ERRORS, WRITE_ERRORS, Ctx, Cursor, Limit, page
 from retaguarda.errors import NotFound
+from retaguarda.wire import DateTimeParam
 from staffing.schemas import (
     MembershipCreate,
     MembershipPage,
@@ -168,7 +168,8 @@ class PoolMembershipController(Controller):
         ctx: Ctx,
         pool_id: FromPath[UUID],
         active_at: Annotated[
-            datetime | None, QueryParameter(name="activeAt", description="Only memberships in force then.")
+            DateTimeParam | None,
+            QueryParameter(name="activeAt", description="Only memberships in force then."),
         ] = None,
         cursor: Cursor = None,
         limit: Limit = 50,
@@ -228,10 +229,10 @@ class ShiftController(Controller):
         operator_id: Annotated[UUID | None, QueryParameter(name="operatorId")] = None,
         pool_id: PoolFilter = None,
         since: Annotated[
-            datetime | None, QueryParameter(name="from", description="Shifts that end after this time.")
+            DateTimeParam | None, QueryParameter(name="from", description="Shifts that end after this time.")
         ] = None,
         until: Annotated[
-            datetime | None, QueryParameter(name="to", description="Shifts that start before this time.")
+            DateTimeParam | None, QueryParameter(name="to", description="Shifts that start before this time.")
         ] = None,
         cursor: Cursor = None,
         limit: Limit = 50,

@@ -31,7 +31,9 @@ from retaguarda.portal.headers import security_headers
 from retaguarda.portal.rendering import STATIC_DIR, TEMPLATES_DIR
 from retaguarda.portal.routes import portal_router
 from retaguarda.problems import problem_responses
+from retaguarda.request_guard import RequestGuard
 from retaguarda.settings import Settings, get_settings
+from retaguarda.wire import DateTimeParamSchema
 from retaguarda.work.controllers import ROUTES as WORK_ROUTES
 from retaguarda.work.documents.controllers import ROUTES as DOCUMENT_ROUTES
 from retaguarda.work.imports.controllers import ROUTES as CSV_IMPORT_ROUTES
@@ -201,7 +203,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             portal_router(),
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
         ],
-        middleware=[PrincipalMiddleware(resolve_principal)],
+        middleware=[RequestGuard(), PrincipalMiddleware(resolve_principal)],
+        plugins=[DateTimeParamSchema()],
         before_send=[security_headers(https=settings.security.cookie_secure)],
         exception_handlers=page_or_problem_handlers(),
         openapi_config=_openapi(),

@@ -21,6 +21,8 @@ Cursor = Annotated[str | None, QueryParameter(description="The `nextCursor` of t
 # Lists and reads answer 422 too: a bad cursor or filter is invalid input.
 READ_ERRORS = problem_responses(400, 401, 403, 404, 422)
 WRITE_ERRORS = problem_responses(400, 401, 403, 404, 409, 422)
+# Reads that depend on state that may not be there yet (a consumption without a contract in force).
+STATEFUL_READ_ERRORS = WRITE_ERRORS
 
 
 Page = TypeVar("Page")

@@ -8,6 +8,7 @@ app starts and stops with its lifespan. Piccolo finds the engine through ``picco
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
@@ -18,16 +19,20 @@ from piccolo.columns import Column
 from piccolo.engine import engine_finder
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType, convert_datetime_in
 from piccolo.table import Table
 
 from retaguarda.settings import DatabaseSettings, get_settings
+from retaguarda.wire import DateTimeParam
 
 
 def create_engine(settings: DatabaseSettings) -> Engine[Any]:
     if settings.is_postgres:
         return PostgresEngine(config={"dsn": settings.asyncpg_dsn})
     settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+    # Date-time query parameters arrive as wire.DateTimeParam, a datetime subclass; the sqlite3 module picks
+    # adapters by exact type, so without this one the value reaches SQLite unconverted.
+    sqlite3.register_adapter(DateTimeParam, convert_datetime_in)
     # A generous busy timeout: in embedded mode the web requests and the in-process job runner share one
     # file, and SQLite serialises writers; waiting is right, failing with "database is locked" is not.
     return SQLiteEngine(path=str(settings.sqlite_path), timeout=30)

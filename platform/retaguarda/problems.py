@@ -61,7 +61,7 @@ def problem_response(
     return Response(content=body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
 
 
-def _domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Problem]:
+def domain_error_response(request: Request[Any, Any, Any], exc: DomainError) -> Response[Problem]:
     headers = {"Retry-After": str(exc.retry_after_s)} if isinstance(exc, RateLimited) else None
     return problem_response(
         request,
@@ -85,15 +85,34 @@ def _field_path(key: str) -> str:
     return "body" if key in _BODY_KEYS else key
 
 
-def field_errors_from_validation(extra: Any) -> list[FieldError]:
+def _wire_names(request: Request[Any, Any, Any] | None) -> dict[str, str]:
+    """A handler's parameters as the client names them (``since`` is sent as ``from``)."""
+    try:
+        parameters = request.route_handler.parsed_fn_signature.parameters if request else {}
+    except AttributeError:  # an error raised before routing
+        return {}
+    names = {}
+    for name, definition in parameters.items():
+        kwarg = definition.kwarg_definition
+        aliases = (getattr(kwarg, attribute, None) for attribute in ("name", "query", "header"))
+        if alias := next((a for a in aliases if a), None):
+            names[name] = str(alias)
+    return names
+
+
+def field_errors_from_validation(
+    extra: Any, request: Request[Any, Any, Any] | None = None
+) -> list[FieldError]:
     """Litestar's validation details as one FieldError per bad field, with a stable code."""
     items = extra if isinstance(extra, list) else [extra] if isinstance(extra, dict) else []
     errors: list[FieldError] = []
+    wire_names = _wire_names(request)
     for item in items:
         if not isinstance(item, dict):
             continue
         message = str(item.get("message", "Invalid value"))
-        parent = _field_path(str(item.get("key") or ""))
+        key = str(item.get("key") or "")
+        parent = wire_names.get(key) or _field_path(key)
         lowered = message.lower()
         code = (
             "unknown_field"
@@ -118,7 +137,7 @@ def _validation_error(request: Request[Any, Any, Any], exc: ValidationException)
         status=422,
         code=InvalidInput.code,
         title=InvalidInput.title,
-        errors=field_errors_from_validation(exc.extra),
+        errors=field_errors_from_validation(exc.extra, request),
     )
 
 
@@ -138,7 +157,7 @@ _HTTP_CODES: dict[int, tuple[str, str]] = {
 def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Problem]:
     code, title = _HTTP_CODES.get(exc.status_code, ("error", N_("The request failed.")))
     if exc.status_code >= 500:
-        return _server_error(request, exc)
+        return server_error_response(request, exc)
     if exc.status_code == 400 and str(exc.detail).startswith("JSON is malformed"):
         return problem_response(
             request,
@@ -150,7 +169,7 @@ def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response
     return problem_response(request, status=exc.status_code, code=code, title=title, headers=exc.headers)
 
 
-def _server_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
+def server_error_response(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem_response(
         request,
@@ -186,13 +205,16 @@ ExceptionHandler = Callable[[Request[Any, Any, Any], Any], Response[Any]]
 
 def exception_handlers() -> dict[type[Exception] | int, ExceptionHandler]:
     """The one handler map, installed by ``create_app``."""
+    from retaguarda.integrity import HANDLED, handle_database_error
+
     return {
-        DomainError: _domain_error,
+        **dict.fromkeys(HANDLED, handle_database_error),
+        DomainError: domain_error_response,
         ValidationException: _validation_error,
         NotAuthorizedException: _http_error,
         PermissionDeniedException: _http_error,
         NotFoundException: _http_error,
         MethodNotAllowedException: _http_error,
         HTTPException: _http_error,
-        Exception: _server_error,
+        Exception: server_error_response,
     }

@@ -14,7 +14,16 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED
 
 from retaguarda.auth import Role, Scope, authenticated, provider_staff, requires_role, requires_scope
-from retaguarda.controller_kit import CONTEXT, READ_ERRORS, WRITE_ERRORS, Ctx, Cursor, Limit, page
+from retaguarda.controller_kit import (
+    CONTEXT,
+    READ_ERRORS,
+    STATEFUL_READ_ERRORS,
+    WRITE_ERRORS,
+    Ctx,
+    Cursor,
+    Limit,
+    page,
+)
 from staffing.planning.schemas import (
     ForecastCell,
     ForecastGrid,
@@ -317,7 +326,7 @@ class PlanController(Controller):
         operation_id="getScalingPlanWhatIf",
         summary="The plan's effect on gaps and expected service level, before and after",
         guards=READ,
-        responses=READ_ERRORS,
+        responses=STATEFUL_READ_ERRORS,
     )
     async def what_if(self, ctx: Ctx, plan_id: FromPath[UUID], interval: PoolInterval = 60) -> WhatIf:
         return await whatif.what_if(ctx, plan_id, interval)

@@ -12,6 +12,7 @@ from piccolo.custom_types import Combinable
 from retaguarda.auth import Role
 from retaguarda.db import is_postgres
 from retaguarda.errors import Conflict, FieldError, InvalidInput, NotFound
+from retaguarda.integrity import refuse_if_referenced
 from retaguarda.listing import keyset_page
 from retaguarda.tenancy import TenantContext
 from staffing.schemas import (
@@ -214,8 +215,10 @@ async def update_operator(ctx: TenantContext, operator_id: UUID, data: OperatorU
 
 
 async def delete_operator(ctx: TenantContext, operator_id: UUID) -> None:
-    """The operator and everything that only describes them: skills, pool memberships, shifts."""
+    """The operator and everything that only describes them: skills, pool memberships, shifts. An operator
+    whose work is on record (time entries) stays: that record is what clients are billed for."""
     await get_operator(ctx, operator_id)
+    await refuse_if_referenced(Operator, operator_id)
     await ctx.delete(Shift).where(Shift.operator_id == operator_id)
     await ctx.delete(PoolMembership).where(PoolMembership.operator_id == operator_id)
     await ctx.delete(OperatorSkill).where(OperatorSkill.operator_id == operator_id)

@@ -8,6 +8,7 @@ from uuid import UUID, uuid4
 import msgspec
 
 from retaguarda.errors import Conflict, FieldError, NotFound
+from retaguarda.integrity import StillReferenced, refuse_if_referenced
 from retaguarda.listing import keyset_page
 from retaguarda.tenancy import TenantContext
 from retaguarda.wire import from_row
@@ -77,6 +78,7 @@ async def delete_pool(ctx: TenantContext, pool_id: UUID) -> None:
     await get_pool(ctx, pool_id)
     members = await ctx.count(PoolMembership).where(PoolMembership.pool_id == pool_id)
     if members:
-        raise Conflict(f"The pool has {members} membership(s); delete them first.")
+        raise StillReferenced(f"The pool has {members} membership(s); delete them first.")
+    await refuse_if_referenced(Pool, pool_id)  # scaling plans
     await ctx.update(Shift, {Shift.pool_id: None}).where(Shift.pool_id == pool_id)
     await ctx.delete(Pool).where(Pool.id == pool_id)

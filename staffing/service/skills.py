@@ -8,6 +8,7 @@ from uuid import UUID, uuid4
 import msgspec
 
 from retaguarda.errors import Conflict, FieldError, NotFound
+from retaguarda.integrity import StillReferenced, refuse_if_referenced
 from retaguarda.listing import keyset_page
 from retaguarda.tenancy import TenantContext
 from retaguarda.wire import from_row
@@ -65,5 +66,6 @@ async def delete_skill(ctx: TenantContext, skill_id: UUID) -> None:
     holders = await ctx.count(OperatorSkill).where(OperatorSkill.skill_id == skill_id)
     if holders:
         # Removing a skill from operators silently would change which tasks reach them.
-        raise Conflict(f"{holders} operator(s) hold this skill; remove it from them first.")
+        raise StillReferenced(f"{holders} operator(s) hold this skill; remove it from them first.")
+    await refuse_if_referenced(Skill, skill_id)  # task types that require it
     await ctx.delete(Skill).where(Skill.id == skill_id)

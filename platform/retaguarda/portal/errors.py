@@ -16,6 +16,7 @@ from litestar.response import Redirect
 
 from retaguarda.errors import DomainError, NotAuthenticated
 from retaguarda.i18n import N_, gettext_for
+from retaguarda.integrity import HANDLED, database_error
 from retaguarda.portal.rendering import page, viewer_locale
 from retaguarda.problems import exception_handlers
 
@@ -109,7 +110,15 @@ def _server_error(request: Request[Any, Any, Any], exc: Exception) -> Response[A
     return _error_page(request, 500, HTTP_TITLES[500], None)
 
 
+def _database_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    refused = database_error(exc, request.method)
+    if refused is None:
+        return _server_error(request, exc)
+    return _domain_error(request, refused)
+
+
 PAGE_HANDLERS: dict[type[Exception], Handler] = {
+    **dict.fromkeys(HANDLED, _database_error),
     NotAuthenticated: _sign_in_first,
     DomainError: _domain_error,
     ValidationException: _validation_error,

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
 import msgspec
 from litestar import Controller, Request, Response, get, patch, post
-from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
 
 from retaguarda.auth import Role, Scope, authenticated, provider_staff, requires_role, requires_scope
 from retaguarda.controller_kit import (
@@ -24,6 +24,7 @@ from retaguarda.controller_kit import (
 from retaguarda.db import transaction
 from retaguarda.idempotency import StoredResponse, check_key, remember, replay, request_fingerprint
 from retaguarda.tenancy import owning_client
+from retaguarda.wire import DateTimeParam
 from retaguarda.work.documents import service as documents
 from retaguarda.work.schemas import (
     AskClient,
@@ -202,9 +203,9 @@ class TaskController(Controller):
         status: FromQuery[TaskStatus | None] = None,
         queue_id: FromQuery[UUID | None] = None,
         task_type_id: FromQuery[UUID | None] = None,
-        priority: FromQuery[int | None] = None,
-        created_from: FromQuery[datetime | None] = None,
-        created_to: FromQuery[datetime | None] = None,
+        priority: Annotated[int | None, QueryParameter(ge=1, le=4, description="1 low … 4 urgent.")] = None,
+        created_from: FromQuery[DateTimeParam | None] = None,
+        created_to: FromQuery[DateTimeParam | None] = None,
         q: FromQuery[str | None] = None,
         tenant_id: FromQuery[UUID | None] = None,
         cursor: Cursor = None,
@@ -294,7 +295,8 @@ class WorkController(Controller):
         "/next",
         operation_id="claimNextTask",
         summary="Claim the next task (204 when there is none)",
-        responses=WRITE_ERRORS,
+        status_code=200,
+        responses={**WRITE_ERRORS, 204: ResponseSpec(None, description="There is no task to take now.")},
         dependencies=STATEMENT_CONTEXT,
     )
     async def claim_next(self, ctx: Ctx) -> Response[Lease | None]:
@@ -352,8 +354,8 @@ class TimeEntryController(Controller):
         ctx: Ctx,
         task_id: FromQuery[UUID | None] = None,
         operator_id: FromQuery[UUID | None] = None,
-        started_from: FromQuery[datetime | None] = None,
-        started_to: FromQuery[datetime | None] = None,
+        started_from: FromQuery[DateTimeParam | None] = None,
+        started_to: FromQuery[DateTimeParam | None] = None,
         cursor: Cursor = None,
         limit: Limit = 50,
     ) -> TimeEntryPage:
