@@ -24,6 +24,7 @@ from retaguarda.controller_kit import (
     Limit,
     page,
 )
+from retaguarda.spreadsheets import CSV_MEDIA_TYPE
 from staffing.planning.schemas import (
     ForecastCell,
     ForecastGrid,
@@ -234,7 +235,7 @@ class RequirementController(Controller):
         summary="The requirement grid as CSV (times in the pool's time zone)",
         guards=READ,
         responses=READ_ERRORS,
-        media_type="text/csv",
+        media_type=CSV_MEDIA_TYPE,
     )
     async def export_requirements(
         self,
@@ -248,7 +249,7 @@ class RequirementController(Controller):
         filename = f"requirements-{pool_id}-{grid.intervals[0].starts_at.date().isoformat()}.csv"
         return Response(
             requirement_csv(grid),
-            media_type="text/csv; charset=utf-8",
+            media_type=CSV_MEDIA_TYPE,
             headers={"Content-Disposition": f'attachment; filename="{filename}"'},
         )
 

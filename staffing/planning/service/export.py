@@ -4,9 +4,9 @@ spreadsheet or script reads them back."""
 
 from __future__ import annotations
 
-import csv
-import io
+from decimal import Decimal
 
+from retaguarda.spreadsheets import write_csv
 from staffing.planning.schemas import RequirementGrid
 
 HEADER = [
@@ -21,21 +21,28 @@ HEADER = [
 ]
 
 
+def _fixed(value: float, places: int) -> Decimal:
+    """A figure with a fixed count of decimals, as a number (not text: a negative gap is no formula)."""
+    return Decimal(f"{value:.{places}f}")
+
+
 def requirement_csv(grid: RequirementGrid) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(HEADER)
-    for cell in grid.intervals:
-        writer.writerow(
-            [
-                str(grid.pool_id),
-                cell.starts_at.isoformat(),
-                grid.interval_minutes,
-                f"{cell.volume:.3f}",
-                f"{cell.required:.3f}",
-                f"{cell.scheduled:.3f}",
-                f"{cell.gap:.3f}",
-                "" if cell.expected_service_level is None else f"{cell.expected_service_level:.4f}",
-            ]
-        )
-    return out.getvalue()
+    return write_csv(
+        [
+            HEADER,
+            *(
+                [
+                    str(grid.pool_id),
+                    cell.starts_at.isoformat(),
+                    grid.interval_minutes,
+                    _fixed(cell.volume, 3),
+                    _fixed(cell.required, 3),
+                    _fixed(cell.scheduled, 3),
+                    _fixed(cell.gap, 3),
+                    "" if cell.expected_service_level is None else _fixed(cell.expected_service_level, 4),
+                ]
+                for cell in grid.intervals
+            ),
+        ],
+        lineterminator="\n",
+    )

@@ -31,6 +31,7 @@ from retaguarda.portal.forms import (
 from retaguarda.portal.labels import GROUP_BY_LABELS, PRIORITY_LABELS
 from retaguarda.portal.navigation import ACCOUNT_STAFF, SLA_READERS
 from retaguarda.portal.rendering import page, viewer_locale, viewer_timezone
+from retaguarda.spreadsheets import CSV_MEDIA_TYPE
 from retaguarda.tenancy import TenantContext
 from retaguarda.work.sla.controllers import MAX_REPORT_DAYS
 from retaguarda.work.sla.schemas import AttainmentReport, SlaPolicyCreate, SlaPolicyRead, SlaPolicyUpdate
@@ -170,7 +171,7 @@ class SlaReportPages(Controller):
         filename = f"sla-attainment-{query.date_from.isoformat()}-{query.date_to.isoformat()}.csv"
         return Response(
             reports.report_csv(report, locale),
-            media_type="text/csv; charset=utf-8",
+            media_type=CSV_MEDIA_TYPE,
             headers={"Content-Disposition": f'attachment; filename="{filename}"'},
         )
 

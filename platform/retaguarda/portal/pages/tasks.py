@@ -36,7 +36,7 @@ from retaguarda.portal.navigation import CLIENTS, FLOOR_LEADS, TASK_READERS
 from retaguarda.portal.people import actor_namer, user_names
 from retaguarda.portal.rendering import page, viewer_locale, viewer_timezone
 from retaguarda.settings import get_settings
-from retaguarda.spreadsheets import safe_row
+from retaguarda.spreadsheets import CSV_MEDIA_TYPE, safe_row
 from retaguarda.tenancy import TenantContext
 from retaguarda.work.documents import service as documents
 from retaguarda.work.documents.schemas import FileRead
@@ -134,7 +134,7 @@ class TaskPages(Controller):
         body = tasks_csv(rows[:EXPORT_LIMIT], locale, timezone, {t.id: t for t in types}, queues, clients)
         return Response(
             body,
-            media_type="text/csv; charset=utf-8",
+            media_type=CSV_MEDIA_TYPE,
             headers={"Content-Disposition": 'attachment; filename="tasks.csv"'},
         )
 

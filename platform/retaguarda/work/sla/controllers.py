@@ -13,6 +13,7 @@ from retaguarda.auth import Role, Scope, authenticated, requires_role, requires_
 from retaguarda.controller_kit import CONTEXT, READ_ERRORS, WRITE_ERRORS, Ctx, Cursor, Limit, page
 from retaguarda.errors import FieldError, InvalidInput
 from retaguarda.i18n import negotiate_request_locale
+from retaguarda.spreadsheets import CSV_MEDIA_TYPE
 from retaguarda.work.sla.schemas import (
     AttainmentReport,
     NotificationPage,
@@ -139,7 +140,7 @@ class SlaReportController(Controller):
         operation_id="exportSlaAttainmentCsv",
         summary="The same report as CSV, with the requester's language and number format",
         responses=READ_ERRORS,
-        media_type="text/csv",
+        media_type=CSV_MEDIA_TYPE,
     )
     async def attainment_csv(
         self,
@@ -154,7 +155,7 @@ class SlaReportController(Controller):
         filename = f"sla-attainment-{date_from.isoformat()}-{date_to.isoformat()}.csv"
         return Response(
             reports.report_csv(report, locale),
-            media_type="text/csv; charset=utf-8",
+            media_type=CSV_MEDIA_TYPE,
             headers={"Content-Disposition": f'attachment; filename="{filename}"'},
         )
 

@@ -10,8 +10,6 @@ met / (met + breached).
 
 from __future__ import annotations
 
-import csv
-import io
 import statistics
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -25,6 +23,7 @@ from zoneinfo import ZoneInfo
 from retaguarda.clock import now
 from retaguarda.db import json_value
 from retaguarda.i18n import N_, format_date, format_decimal, format_percent, gettext_for
+from retaguarda.spreadsheets import write_csv
 from retaguarda.tenancy import TenantContext
 from retaguarda.work.sla.clocks import ClockKind, Terms, remaining_s
 from retaguarda.work.sla.schemas import AttainmentReport, AttainmentRow
@@ -304,7 +303,8 @@ CSV_HEADERS = (
 
 def report_csv(report: AttainmentReport, locale: str) -> str:
     """The report as CSV for people's spreadsheets: translated headers, numbers in the locale's format,
-    and ``;`` as the separator where the decimal mark is a comma (as spreadsheets there expect)."""
+    and ``;`` as the separator where the decimal mark is a comma (as spreadsheets there expect). Client and
+    queue names are text a spreadsheet must not run (retaguarda.spreadsheets)."""
     _ = gettext_for(locale)
     delimiter = ";" if format_decimal(Decimal("0.5"), locale, 1) == "0,5" else ","
 
@@ -314,26 +314,23 @@ def report_csv(report: AttainmentReport, locale: str) -> str:
     def hours(value: float | None) -> str:
         return "" if value is None else format_decimal(Decimal(str(value)), locale)
 
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
-    writer.writerow([_(h) for h in CSV_HEADERS])
     lines: Iterable[AttainmentRow] = [*report.rows, report.total]
-    for r in lines:
-        writer.writerow(
-            [
-                r.label,
-                r.response_met,
-                r.response_breached,
-                r.response_in_progress,
-                ratio(r.response_attainment),
-                r.resolution_met,
-                r.resolution_breached,
-                r.resolution_in_progress,
-                ratio(r.resolution_attainment),
-                hours(r.response_hours_p50),
-                hours(r.response_hours_p90),
-                hours(r.resolution_hours_p50),
-                hours(r.resolution_hours_p90),
-            ]
-        )
-    return out.getvalue()
+    rows = [
+        [
+            r.label,
+            r.response_met,
+            r.response_breached,
+            r.response_in_progress,
+            ratio(r.response_attainment),
+            r.resolution_met,
+            r.resolution_breached,
+            r.resolution_in_progress,
+            ratio(r.resolution_attainment),
+            hours(r.response_hours_p50),
+            hours(r.response_hours_p90),
+            hours(r.resolution_hours_p50),
+            hours(r.resolution_hours_p90),
+        ]
+        for r in lines
+    ]
+    return write_csv([[_(h) for h in CSV_HEADERS], *rows], delimiter=delimiter)
