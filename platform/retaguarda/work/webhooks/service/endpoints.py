@@ -4,6 +4,8 @@ their URLs."""
 from __future__ import annotations
 
 import ipaddress
+import re
+import socket
 from typing import Any
 from urllib.parse import urlsplit
 from uuid import UUID, uuid4
@@ -48,14 +50,34 @@ def _with_secret(row: dict[str, Any]) -> WebhookEndpointWithSecret:
     )
 
 
-def _is_private_host(host: str) -> bool:
-    """Loopback, private, link-local or reserved IP literals, and localhost names."""
+# What getaddrinfo reads as an IPv4 address besides the dotted quad: one to four parts, each decimal, octal
+# (leading 0) or hex (0x): 2130706433, 0x7f000001, 0177.0.0.1, 127.1 are all 127.0.0.1.
+_IPV4_LEGACY = re.compile(r"(0x[0-9a-f]+|[0-9]+)(\.(0x[0-9a-f]+|[0-9]+)){0,3}")
+
+
+def canonical_host(host: str) -> str:
+    """The host as the resolver reads it: lower case, without the root's trailing dot (``localhost.``)."""
+    return host.lower().rstrip(".")
+
+
+def host_is_inside(host: str) -> bool | None:
+    """The one rule for where webhooks may not go, used at creation and again before every attempt: True
+    for an address inside our network (loopback, private, link-local, reserved, in any of the forms the
+    resolver reads: ``127.1``, ``2130706433``, ``0x7f000001``), localhost names, and single-label names
+    (resolved through the server's search domains, they name the provider's own hosts); False for a public
+    address; None for a DNS name, which only resolving it can tell (at send time)."""
+    host = canonical_host(host)
     if host in LOOPBACK_HOSTS or host.endswith(".localhost"):
         return True
     try:
-        address = ipaddress.ip_address(host)
+        address: ipaddress.IPv4Address | ipaddress.IPv6Address = ipaddress.ip_address(host)
     except ValueError:
-        return False  # a DNS name: resolved only at send time
+        if not _IPV4_LEGACY.fullmatch(host):
+            return True if "." not in host else None
+        try:
+            address = ipaddress.IPv4Address(socket.inet_aton(host))
+        except OSError:  # digits no resolver reads as an address (a part out of range)
+            return True
     return not address.is_global
 
 
@@ -68,10 +90,9 @@ def _check_url(url: str) -> list[FieldError]:
         host = None
     if host is None or parts.scheme not in {"http", "https"}:
         return [FieldError("url", "invalid_url", "Give an absolute http(s) URL.")]
-    private = _is_private_host(host)
-    if private and not get_settings().work.webhooks_allow_private:
+    if host_is_inside(host) and not get_settings().work.webhooks_allow_private:
         return [FieldError("url", "private_address", "Use a public address: this one is inside our network.")]
-    if parts.scheme == "http" and host not in LOOPBACK_HOSTS:
+    if parts.scheme == "http" and canonical_host(host) not in LOOPBACK_HOSTS:
         return [FieldError("url", "insecure_url", "Use https (plain http only for localhost).")]
     if parts.username or parts.password:
         return [FieldError("url", "credentials_in_url", "Leave credentials out of the URL.")]

@@ -21,7 +21,7 @@ from retaguarda.db import transaction
 from retaguarda.jobs import enqueue
 from retaguarda.settings import get_settings
 from retaguarda.tenancy import system_context
-from retaguarda.work.webhooks.service.endpoints import _is_private_host
+from retaguarda.work.webhooks.service.endpoints import host_is_inside
 from retaguarda.work.webhooks.service.signing import signed_headers
 from retaguarda.work.webhooks.tables import DeliveryStatus, WebhookDelivery
 
@@ -151,13 +151,9 @@ async def _resolves_inside(url: str) -> bool:
     remains possible; closing that needs connecting to the checked address itself.)"""
     parts = urlsplit(url)
     host = parts.hostname or ""
-    if _is_private_host(host):
-        return True
-    try:
-        ipaddress.ip_address(host)
-        return False  # a public literal, checked at creation
-    except ValueError:
-        pass
+    literal = host_is_inside(host)
+    if literal is not None:
+        return literal
     try:
         addresses = await resolved_addresses(host, parts.port or (443 if parts.scheme == "https" else 80))
     except OSError:
