@@ -38,16 +38,10 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from billing.tables import Contract, Invoice, InvoiceLine
-from retaguarda.work.tables import (
-    CsvImport,
-    Notification,
-    Queue,
-    SlaPolicy,
-    Task,
-    TaskType,
-    WebhookDelivery,
-    WebhookEndpoint,
-)
+from retaguarda.work.imports.tables import CsvImport
+from retaguarda.work.sla.tables import SlaPolicy
+from retaguarda.work.tables import Notification, Queue, Task, TaskType
+from retaguarda.work.webhooks.tables import WebhookDelivery, WebhookEndpoint
 from staffing.planning.tables import ForecastOverride, ForecastRun, ScalingPlan, SeasonalEvent
 from staffing.tables import Operator, Pool, PoolMembership, Shift, Skill
 from tenants.tables import AccountAssignment, ApiKey, BusinessCalendar, Membership, Tenant
