@@ -4,10 +4,10 @@ module, sent as :data:`CSV_CONTENT_TYPE`.
 OWASP's rule for CSV injection: a text value starting with ``=``, ``+``, ``-``, ``@``, a tab or a
 carriage return is prefixed with a single quote, so Excel, LibreOffice and Google Sheets show it as text.
 Client-written text (a client's name, a task's title, a field value) ends up in exports staff open;
-without this, "=HYPERLINK(…)" as a client's name would run on a staff member's machine from the SLA report. Numbers the
-code passes as numbers (int, Decimal) are not text and are written as they are, so a negative gap stays a
-number for the scripts that read the requirement grid back. (The audit page keeps its own copy of the rule
-for now; both follow it and can converge here.)
+without this, "=HYPERLINK(…)" as a client's name would run on a staff member's machine from the SLA
+report. Numbers the code passes as numbers (int, Decimal) are not text and are written as they are, so a
+negative gap stays a number for the scripts that read the requirement grid back. (The audit page keeps
+its own copy of the rule for now; both follow it and can converge here.)
 """
 
 from __future__ import annotations

@@ -14,7 +14,6 @@ from litestar.response import Redirect, Stream
 from retaguarda.auth import Scope, authenticated, current_principal, requires_scope
 from retaguarda.controller_kit import CONTEXT, READ_ERRORS, WRITE_ERRORS, Ctx
 from retaguarda.errors import FieldError, InvalidInput
-from retaguarda.problems import problem_responses
 from retaguarda.storage import get_storage
 from retaguarda.tenancy import unit_of_work
 from retaguarda.work.documents import service
@@ -257,7 +256,9 @@ DOWNLOAD_HEADERS = {
     operation_id="downloadSignedFile",
     summary="A file through a signed, expiring link (local storage)",
     tags=["Files"],
-    responses=problem_responses(404),
+    # A link for browsers, handed out as a file's `url`, not an operation a client composes: its errors are
+    # the portal's pages (an expired link reads "page not found"), so it stays out of the API's document.
+    include_in_schema=False,
 )
 async def download_signed(token: FromPath[str]) -> Response[Any]:
     row = await service.linked_file(token)
