@@ -24,6 +24,7 @@ import retaguarda
 from billing.controllers import ROUTES as BILLING_ROUTES
 from retaguarda import db
 from retaguarda.auth import PrincipalMiddleware
+from retaguarda.controller_kit import DateTimeParamSchema
 from retaguarda.errors import ServiceUnavailable
 from retaguarda.jobs import InProcessRunner
 from retaguarda.portal.errors import page_or_problem_handlers
@@ -33,7 +34,6 @@ from retaguarda.portal.routes import portal_router
 from retaguarda.problems import problem_responses
 from retaguarda.request_guard import RequestGuard
 from retaguarda.settings import Settings, get_settings
-from retaguarda.wire import DateTimeParamSchema
 from retaguarda.work.controllers import ROUTES as WORK_ROUTES
 from retaguarda.work.documents.controllers import ROUTES as DOCUMENT_ROUTES
 from retaguarda.work.imports.controllers import ROUTES as CSV_IMPORT_ROUTES

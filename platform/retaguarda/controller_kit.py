@@ -6,10 +6,15 @@ from collections.abc import Callable, Sequence
 from typing import Annotated, Any, TypeVar
 
 from litestar.di import NamedDependency, Provide
+from litestar.openapi.spec import Schema
+from litestar.openapi.spec.enums import OpenAPIFormat, OpenAPIType
 from litestar.params import QueryParameter
+from litestar.plugins import OpenAPISchemaPlugin
+from litestar.typing import FieldDefinition
 
 from retaguarda.problems import problem_responses
 from retaguarda.tenancy import TenantContext, provide_statement_context, provide_tenant_context
+from retaguarda.wire import DateTimeParam
 
 # A controller's `dependencies`: each handler's one unit of work, as `ctx: Ctx`.
 CONTEXT = {"ctx": Provide(provide_tenant_context)}
@@ -32,3 +37,14 @@ def page(shape: Callable[..., Page], found: tuple[Sequence[Any], str | None]) ->
     """A list handler's answer: its page shape (``items``, ``nextCursor``) around a list service's result."""
     items, next_cursor = found
     return shape(items=items, next_cursor=next_cursor)
+
+
+class DateTimeParamSchema(OpenAPISchemaPlugin):
+    """Documents :class:`DateTimeParam` as the ``date-time`` string it is."""
+
+    @staticmethod
+    def is_plugin_supported_type(value: Any) -> bool:
+        return value is DateTimeParam
+
+    def to_openapi_schema(self, field_definition: FieldDefinition, schema_creator: Any) -> Schema:
+        return Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.DATE_TIME)

@@ -12,10 +12,6 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 import msgspec
-from litestar.openapi.spec import Schema
-from litestar.openapi.spec.enums import OpenAPIFormat, OpenAPIType
-from litestar.plugins import OpenAPISchemaPlugin
-from litestar.typing import FieldDefinition
 
 from retaguarda.errors import FieldError, InvalidInput
 
@@ -66,14 +62,3 @@ class DateTimeParam(datetime):
         if parsed.tzinfo is None:
             raise ValueError("Give the time's offset from UTC (Z, or such as -03:00)")
         return target_type.combine(parsed.date(), parsed.timetz())
-
-
-class DateTimeParamSchema(OpenAPISchemaPlugin):
-    """Documents :class:`DateTimeParam` as the ``date-time`` string it is."""
-
-    @staticmethod
-    def is_plugin_supported_type(value: Any) -> bool:
-        return value is DateTimeParam
-
-    def to_openapi_schema(self, field_definition: FieldDefinition, schema_creator: Any) -> Schema:
-        return Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.DATE_TIME)
