@@ -18,6 +18,7 @@ from billing.labels import describe_line
 from billing.schemas import InvoiceDetail
 from billing.service.clients import load_client
 from billing.service.reads import get_invoice
+from retaguarda.auth import TenantKind
 from retaguarda.i18n import (
     N_,
     format_date,
@@ -70,7 +71,8 @@ async def render_invoice_html(ctx: TenantContext, invoice_id: UUID, locale: str 
     invoice = await get_invoice(ctx, invoice_id)
     client = await load_client(ctx, invoice.tenant_id)
     locale = normalize_locale(locale) or normalize_locale(client.locale) or "en"
-    provider = await Tenant.select(Tenant.name).where(Tenant.kind == "provider").first()
+    # scope: the issuer printed on every invoice is the deployment's one provider, whoever reads it
+    provider = await Tenant.select(Tenant.name).where(Tenant.kind == TenantKind.PROVIDER.value).first()
     return invoice_document(invoice, client.name, locale, issuer=provider["name"] if provider else "")
 
 
