@@ -46,6 +46,8 @@ browser:
 test-embedded: install browser
 	env -u DATABASE_URL -u REDIS_URL $(BIN)/pytest -m "not postgres and not redis" $(PYTEST_ARGS)
 
+## PG_TEST_URL's role creates the database and its two roles (<database>_owner runs the migrations,
+## <database>_app is what the app connects as, behind row-level security: tests/support/database.py).
 test-full: install browser
 	DATABASE_URL=$(PG_TEST_URL) REDIS_URL=$(REDIS_TEST_URL) $(BIN)/pytest $(PYTEST_ARGS)
 

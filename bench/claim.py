@@ -19,11 +19,14 @@ it, with the server's connections open (DATABASE_POOL_MIN = its share of the poo
 the operators out of step.
 
 Needs Postgres: DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/retaguarda_bench) names a scratch
-database that is dropped and recreated. BENCH_OPERATORS and BENCH_TASKS size the run. Prints one JSON line
-last:
-{"bench":"claim","operators":…,"tasks":…,"api_per_s":…,"raw_per_s":…,"ratio":…,"p99_ms":…,"double_claims":…,
-"lost":…} where double_claims counts tasks completed twice or claimed by two operators, and lost counts tasks
-never completed, both in the API run.
+database that is dropped and recreated, with a role that may create roles. The app runs as deployed: the
+schema migrated by the database's owner role, the server connected as its app role (no superuser, owns
+nothing) behind row-level security; BENCH_RLS=0 connects the server as DATABASE_URL's role instead (a
+superuser passes through the policies), to compare. The raw loop and the harness's own set-up connect as
+DATABASE_URL's role. BENCH_OPERATORS and BENCH_TASKS size the run. Prints one JSON line last:
+{"bench":"claim","rls":…,"operators":…,"tasks":…,"api_per_s":…,"raw_per_s":…,"ratio":…,"p99_ms":…,
+"double_claims":…,"lost":…} where double_claims counts tasks completed twice or claimed by two operators, and
+lost counts tasks never completed, both in the API run.
 """
 
 from __future__ import annotations
@@ -62,6 +65,28 @@ os.environ.setdefault("ARGON2_TIME_COST", "1")
 os.environ.setdefault("ARGON2_MEMORY_KIB", "1024")
 os.environ.setdefault("ARGON2_PARALLELISM", "1")
 os.environ.pop("REDIS_URL", None)
+# BENCH_RLS=0: the server passes through the row-level security policies (see above).
+ROW_SECURITY = os.environ.get("BENCH_RLS", "1").strip().lower() not in {"0", "false", "no", "off"}
+
+
+def deploy_roles() -> str:
+    """Point DATABASE_URL at the app role and DATABASE_OWNER_URL at the owner (tests/support/database.py);
+    the admin URL given, which the raw baseline and the harness's table resets use."""
+    from tests.support.database import admin_url, deploy_roles_from_environment
+
+    deploy_roles_from_environment()
+    return admin_url()
+
+
+ADMIN_URL = deploy_roles()
+
+
+def app_environment() -> dict[str, str]:
+    """What a process of the app under measure connects as."""
+    from retaguarda.settings import to_asyncpg_dsn
+
+    return {"DATABASE_URL": os.environ["DATABASE_URL"] if ROW_SECURITY else to_asyncpg_dsn(ADMIN_URL)}
+
 
 RAW_CLAIM_EXTRAS = (
     "INSERT INTO time_entry (id, tenant_id, task_id, operator_id, started_at) VALUES ($1, $2, $3, $4, $5)",
@@ -108,6 +133,7 @@ def serve(port: int, workers: int = WORKERS) -> subprocess.Popen[bytes]:
     # Full mode in the server: REDIS_URL only switches the in-process job runner off; nothing connects to it.
     env = {
         **os.environ,
+        **app_environment(),
         "REDIS_URL": "redis://127.0.0.1:6379/15",
         "PYTHONPATH": str(ROOT),
         "DATABASE_POOL_MAX": str(max(1, pool_total // workers)),
@@ -385,27 +411,38 @@ def pg_placeholders(sql: str, **text: str) -> str:
     return re.sub(r"\{(\w+)\}", lambda m: text.get(m.group(1)) or numbers[m.group(1)], sql)
 
 
+async def as_admin(*statements: str) -> None:
+    """Statements only the tables' owner (or a superuser) may run: TRUNCATE, ANALYZE."""
+    import asyncpg
+
+    from retaguarda.settings import to_asyncpg_dsn
+
+    connection = await asyncpg.connect(to_asyncpg_dsn(ADMIN_URL))
+    try:
+        for statement in statements:
+            await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
 async def reset_tasks(floor: Any) -> None:
     """A fresh floor for a run: its warm-up and measured tasks queued, the statistics current."""
-    from retaguarda.db import get_engine
-
-    engine = get_engine()
-    await engine.run_ddl("TRUNCATE task_event, time_entry, task_comment, kernel_outbox, task CASCADE")
+    await as_admin("TRUNCATE task_event, time_entry, task_comment, kernel_outbox, task CASCADE")
     await queue_tasks(floor, WARMUP_PER_OPERATOR * OPERATORS + TASKS)
-    await engine.run_ddl("ANALYZE")
+    await as_admin("ANALYZE")
 
 
 async def main() -> dict[str, object]:
     from retaguarda.app import create_app
     from retaguarda.db import get_engine, start_database, stop_database, transaction
-    from retaguarda.settings import get_settings
+    from retaguarda.settings import get_settings, to_asyncpg_dsn
     from tests.support.database import migrate, recreate_postgres_database
     from tests.support.work import add_operator, build_floor
     from tests.support.world import build_world
 
     settings = get_settings()
     assert settings.db.is_postgres, "the claim benchmark needs Postgres (DATABASE_URL)"
-    await recreate_postgres_database(settings.db.url)
+    await recreate_postgres_database(ADMIN_URL, with_roles=True)
     await migrate()
     await start_database()
     world = await build_world(create_app())
@@ -432,7 +469,7 @@ async def main() -> dict[str, object]:
     double_claims += len(api.completed) - len(set(api.completed))
 
     await reset_tasks(floor)
-    raw = await raw_run(settings.db.asyncpg_dsn, operator_ids, settings.db.pool_max)
+    raw = await raw_run(to_asyncpg_dsn(ADMIN_URL), operator_ids, settings.db.pool_max)
     raw_lost = (await engine.run_ddl("SELECT count(*) FROM task WHERE status <> 'done'"))[0]["count"]
     queued = WARMUP_PER_OPERATOR * OPERATORS + TASKS
     assert len(raw.completed) == queued and raw_lost == 0, "the raw loop itself lost tasks"
@@ -440,6 +477,7 @@ async def main() -> dict[str, object]:
 
     return {
         "bench": "claim",
+        "rls": ROW_SECURITY,
         "operators": OPERATORS,
         "tasks": TASKS,
         "api_per_s": round(api.per_s, 1),
@@ -456,4 +494,9 @@ async def main() -> dict[str, object]:
 
 
 if __name__ == "__main__":
+    from retaguarda.db import act_for_system_throughout
+
+    # The harness builds the world and reads the outcome acting for the system; the server it measures
+    # publishes each request's own scope.
+    act_for_system_throughout()
     print(json.dumps(asyncio.run(main())))

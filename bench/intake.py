@@ -12,9 +12,12 @@ baseline loads the tasks the import created (same columns and values, fresh ids 
 task table again, through the same indexes and foreign keys.
 
 Needs Postgres: DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/retaguarda_bench) names a scratch
-database that is dropped and recreated. Prints one JSON line last:
-{"bench":"intake","api_per_s":…,"raw_per_s":…,"ratio":…,"csv_rows":…,"csv_s":…,"copy_s":…,"csv_ratio":…,
-"peak_rss_mb":…}
+database that is dropped and recreated, with a role that may create roles. The server and the import worker
+run as deployed, as the database's app role behind row-level security (BENCH_RLS=0: as DATABASE_URL's role,
+which a superuser passes through the policies, to compare); the raw baselines and the harness's resets
+connect as DATABASE_URL's role (bench/claim.py). Prints one JSON line last:
+{"bench":"intake","rls":…,"api_per_s":…,"raw_per_s":…,"ratio":…,"csv_rows":…,"csv_s":…,"copy_s":…,
+"csv_ratio":…,"peak_rss_mb":…}
 """
 
 from __future__ import annotations
@@ -52,6 +55,8 @@ os.environ.setdefault("ARGON2_TIME_COST", "1")
 os.environ.setdefault("ARGON2_MEMORY_KIB", "1024")
 os.environ.setdefault("ARGON2_PARALLELISM", "1")
 os.environ.pop("REDIS_URL", None)
+
+from claim import ADMIN_URL, ROW_SECURITY, app_environment, as_admin  # noqa: E402 - after the settings above
 
 RAW_TASK = """
 INSERT INTO task (id, tenant_id, queue_id, task_type_id, title, payload, priority, status, required_skill_id,
@@ -185,7 +190,7 @@ def run_import_in_worker(import_id: str) -> dict[str, Any]:
     done = subprocess.run(
         [sys.executable, __file__, "--import", import_id],
         cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        env={**os.environ, **app_environment(), "PYTHONPATH": str(ROOT)},
         capture_output=True,
         check=True,
         text=True,
@@ -196,11 +201,13 @@ def run_import_in_worker(import_id: str) -> dict[str, Any]:
 
 async def worker_import(import_id: str) -> dict[str, Any]:
     from retaguarda.db import start_database, stop_database
+    from retaguarda.tenancy import acting_for_system
     from retaguarda.work.imports.service import run_import
 
     await start_database()
     started = time.perf_counter()
-    await run_import(UUID(import_id))
+    async with acting_for_system():  # as the job runner runs every job
+        await run_import(UUID(import_id))
     elapsed = time.perf_counter() - started
     await stop_database()
     # ru_maxrss is in KiB on Linux.
@@ -235,7 +242,7 @@ async def main() -> dict[str, object]:
     from retaguarda.app import create_app
     from retaguarda.auth import hash_token, new_api_key, token_prefix
     from retaguarda.db import get_engine, start_database, stop_database
-    from retaguarda.settings import get_settings
+    from retaguarda.settings import get_settings, to_asyncpg_dsn
     from tenants.tables import ApiKey
     from tests.support.database import migrate, recreate_postgres_database
     from tests.support.work import build_floor
@@ -243,7 +250,7 @@ async def main() -> dict[str, object]:
 
     settings = get_settings()
     assert settings.db.is_postgres, "the intake benchmark needs Postgres (DATABASE_URL)"
-    await recreate_postgres_database(settings.db.url)
+    await recreate_postgres_database(ADMIN_URL, with_roles=True)
     await migrate()
     await start_database()
     world = await build_world(create_app())
@@ -262,15 +269,14 @@ async def main() -> dict[str, object]:
     server = serve(port)
     try:
         await wait_until_up(base_url, server)
-        api_s, raw_s = await submissions(base_url, secret, settings.db.asyncpg_dsn, floor)
-        await get_engine().run_ddl("TRUNCATE task_event, kernel_outbox, task CASCADE")
-        await get_engine().run_ddl("ANALYZE")
+        api_s, raw_s = await submissions(base_url, secret, to_asyncpg_dsn(ADMIN_URL), floor)
+        await as_admin("TRUNCATE task_event, kernel_outbox, task CASCADE", "ANALYZE")
         import_id, upload_s = await upload_csv(base_url, secret, csv_text(CSV_ROWS))
     finally:
         server.terminate()
         server.wait(timeout=30)
     worker = run_import_in_worker(import_id)
-    copy_s = await copy_same_rows(settings.db.asyncpg_dsn, import_id)
+    copy_s = await copy_same_rows(to_asyncpg_dsn(ADMIN_URL), import_id)
     imported = await get_engine().run_ddl("SELECT count(*) FROM task WHERE external_ref LIKE 'CSV-%'")
     await stop_database()
     assert imported[0]["count"] == CSV_ROWS, f"the import created {imported[0]['count']} tasks of {CSV_ROWS}"
@@ -278,6 +284,7 @@ async def main() -> dict[str, object]:
     csv_s = upload_s + worker["import_s"]
     return {
         "bench": "intake",
+        "rls": ROW_SECURITY,
         "api_per_s": round(SUBMISSIONS / api_s, 1),
         "raw_per_s": round(SUBMISSIONS / raw_s, 1),
         "ratio": round(raw_s / api_s, 3),
@@ -293,4 +300,7 @@ if __name__ == "__main__":
     if sys.argv[1:2] == ["--import"]:
         print(json.dumps(asyncio.run(worker_import(sys.argv[2]))))
     else:
+        from retaguarda.db import act_for_system_throughout
+
+        act_for_system_throughout()  # the harness's own set-up (bench/claim.py)
         print(json.dumps(asyncio.run(main())))

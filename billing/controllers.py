@@ -44,6 +44,7 @@ from retaguarda.controller_kit import (
 )
 from retaguarda.db import transaction
 from retaguarda.problems import problem_responses
+from retaguarda.tenancy import acting_for_system
 
 TenantFilter = Annotated[UUID | None, QueryParameter(name="tenantId", description="Only this client's.")]
 # The provider's admins and the client's account managers run billing; a client's admin reads its own.
@@ -246,7 +247,9 @@ class ConsumptionController(Controller):
 )
 async def stripe_webhook(request: Request[Any, Any, Any]) -> StripeWebhookAck:
     payload = await request.body()
-    async with transaction():
+    # Stripe is no tenant's person: a verified event is stored acting for the system, and the job that
+    # applies it finds the invoice it names (retaguarda.tenancy.acting_for_system).
+    async with acting_for_system(), transaction():
         new = await receive_event(payload, request.headers.get("stripe-signature"))
     return StripeWebhookAck(received=True, duplicate=not new)
 

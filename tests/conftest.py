@@ -28,5 +28,17 @@ os.environ.setdefault("ARGON2_PARALLELISM", "1")
 os.environ.setdefault("LOGIN_SLOWDOWN_S", "0.05")
 if not os.environ.get("DATABASE_URL"):
     os.environ["SQLITE_PATH"] = str(_TMP / "test.sqlite3")
+else:
+    # The full pass runs as deployed: migrations as the database's owner role, the app as its app role,
+    # behind row-level security (tests/support/database.py creates both from the URL given).
+    from tests.support.database import deploy_roles_from_environment
+
+    deploy_roles_from_environment()
+
+# The harness's own set-up and checks (building worlds, reading what a request wrote) act for the system, as
+# jobs do; every request it sends starts with no tenant and publishes its principal's (PrincipalMiddleware).
+from retaguarda.db import act_for_system_throughout  # noqa: E402
+
+act_for_system_throughout()
 
 pytest_plugins = ["tests.support.fixtures", "tests.support.object_storage"]

@@ -33,6 +33,7 @@ from retaguarda.portal.rendering import STATIC_DIR, TEMPLATES_DIR
 from retaguarda.portal.routes import portal_router
 from retaguarda.problems import problem_responses
 from retaguarda.request_guard import RequestGuard
+from retaguarda.row_security import warn_unless_walled
 from retaguarda.settings import Settings, get_settings
 from retaguarda.work.controllers import ROUTES as WORK_ROUTES
 from retaguarda.work.documents.controllers import ROUTES as DOCUMENT_ROUTES
@@ -97,6 +98,7 @@ async def health_ready() -> Health:
 async def running_services(settings: Settings) -> AsyncIterator[InProcessRunner | None]:
     """The database pool and, in embedded mode, the in-process job runner, for the app's lifetime."""
     await db.start_database()
+    await warn_unless_walled()
     runner = InProcessRunner(settings.jobs) if settings.jobs.embedded else None
     if runner is not None:
         await runner.start()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from typing import Any
+from collections.abc import Awaitable
+from typing import Any, TypeVar
 
 import click
 
@@ -12,15 +13,26 @@ from retaguarda.settings import get_settings
 
 
 def migrate_database() -> None:
-    """Bring the configured database (SQLite or Postgres) to the current schema."""
-    from piccolo.apps.migrations.commands.forwards import run_forwards
+    """Bring the configured database (SQLite or Postgres) to the current schema: on Postgres as the owner
+    (DATABASE_OWNER_URL), with the row-level security walls (retaguarda.row_security)."""
+    from retaguarda.row_security import MigrationFailed
+    from retaguarda.row_security import migrate_database as migrate
 
-    async def run() -> None:
-        result = await run_forwards(app_name="all")
-        if not result.success:
-            raise click.ClickException(f"migration failed: {result.message}")
+    try:
+        asyncio.run(migrate())
+    except MigrationFailed as exc:
+        raise click.ClickException(f"migration failed: {exc}") from exc
 
-    asyncio.run(run())
+
+T = TypeVar("T")
+
+
+async def as_system(work: Awaitable[T]) -> T:
+    """A command acts for no person: its statements publish every tenant (retaguarda.tenancy)."""
+    from retaguarda.tenancy import acting_for_system
+
+    async with acting_for_system():
+        return await work
 
 
 @click.group()
@@ -112,7 +124,7 @@ def demo(then_serve: bool, host: str | None, port: int | None, reset: bool, size
             await empty_database()
         return await load_demo(size)
 
-    users = asyncio.run(load())
+    users = asyncio.run(as_system(load()))
     settings = get_settings()
     click.echo(
         "\nRetaguarda demo is ready. Sign in at "
@@ -152,7 +164,7 @@ def create_user(email: str, display_name: str, tenant_slug: str, role: str, pass
 
     migrate_database()
     try:
-        asyncio.run(add_user(tenant_slug, email, display_name, role, password))
+        asyncio.run(as_system(add_user(tenant_slug, email, display_name, role, password)))
     except LookupError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"{email} is {role} of {tenant_slug}")

@@ -29,6 +29,7 @@ from retaguarda import clock
 from retaguarda.db import after_commit, is_postgres, transaction
 from retaguarda.kernel.tables import OutboxJob
 from retaguarda.settings import JobSettings, get_settings
+from retaguarda.tenancy import acting_for_system
 
 log = logging.getLogger("retaguarda.jobs")
 
@@ -125,6 +126,11 @@ def wake_runner_after_commit() -> None:
 async def claim_due_jobs(settings: JobSettings, limit: int = RELAY_BATCH) -> list[UUID]:
     """Mark due rows dispatched and return their ids. A row dispatched long ago without finishing (its worker
     died) is due again. The UPDATE re-checks the condition, so two relays never hand out one row twice."""
+    async with acting_for_system():
+        return await _claim_due_jobs(settings, limit)
+
+
+async def _claim_due_jobs(settings: JobSettings, limit: int) -> list[UUID]:
     now = clock.now()
     stale = now - timedelta(seconds=settings.redelivery_after_s)
     due = (
@@ -149,7 +155,20 @@ async def claim_due_jobs(settings: JobSettings, limit: int = RELAY_BATCH) -> lis
 
 
 async def run_outbox_job(outbox_id: UUID | str, settings: JobSettings | None = None) -> bool:
-    """Run one outbox job; True when it succeeded (or was already done)."""
+    """Run one outbox job; True when it succeeded (or was already done). Jobs act for the system: on
+    PostgreSQL their statements publish every tenant (each job fences itself to the tenant it acts for with
+    ``system_context(tenant_id)``)."""
+    async with acting_for_system():
+        return await _run_outbox_job(outbox_id, settings)
+
+
+async def run_periodic(periodic: PeriodicJob) -> None:
+    """One run of a periodic job (the sweeps, the reaper, the monthly invoice run), acting for the system."""
+    async with acting_for_system():
+        await periodic.function()
+
+
+async def _run_outbox_job(outbox_id: UUID | str, settings: JobSettings | None) -> bool:
     settings = settings or get_settings().jobs
     if not isinstance(outbox_id, UUID):
         outbox_id = UUID(outbox_id)
@@ -270,7 +289,7 @@ class InProcessRunner:
             # same tick twice; ticks missed while the function ran long are skipped, not caught up.
             due = _next_run(periodic.every_s, max(due, time.time()))
             try:
-                await periodic.function()
+                await run_periodic(periodic)
             except Exception:
                 log.exception("periodic job %s failed", periodic.name)
 
@@ -278,7 +297,8 @@ class InProcessRunner:
 async def _release(ids: list[UUID]) -> None:
     """Undo the claim of rows that were not run, so the next relay hands them out straight away."""
     if ids:
-        await OutboxJob.update({OutboxJob.dispatched_at: None}).where(OutboxJob.id.is_in(ids))
+        async with acting_for_system():
+            await OutboxJob.update({OutboxJob.dispatched_at: None}).where(OutboxJob.id.is_in(ids))
 
 
 # ---- arq (full mode) -------------------------------------------------------------------------------------
@@ -310,7 +330,7 @@ def _periodic_runner(periodic: PeriodicJob, *, guarded: bool) -> Callable[[dict[
         # A period arq's cron fields cannot express runs from a per-minute cron on the ticks that are its own.
         if guarded and not _on_schedule(periodic.every_s, time.time()):
             return
-        await periodic.function()
+        await run_periodic(periodic)
 
     run.__qualname__ = run.__name__ = periodic.name
     return run

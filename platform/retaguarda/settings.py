@@ -37,9 +37,9 @@ class DatabaseSettings:
     sqlite_path: Path
     pool_min: int
     pool_max: int
-    # Tell PostgreSQL each transaction's tenant scope (set_config) for row-level security policies. Off
-    # unless such policies are installed: without them it is a round trip per request that changes nothing.
-    publish_scope: bool = False
+    # PostgreSQL: the role that owns the schema and runs the migrations. The app itself connects as
+    # DATABASE_URL's role, which should own nothing, so the row-level security policies hold it in.
+    owner_url: str = ""
 
     @property
     def is_postgres(self) -> bool:
@@ -48,8 +48,17 @@ class DatabaseSettings:
     @property
     def asyncpg_dsn(self) -> str:
         """The URL as asyncpg takes it (``postgresql+asyncpg://`` and the like lose their driver suffix)."""
-        scheme, _, rest = self.url.partition("://")
-        return f"{scheme.split('+', 1)[0]}://{rest}"
+        return to_asyncpg_dsn(self.url)
+
+    @property
+    def owner_dsn(self) -> str:
+        """The migrations' connection: DATABASE_OWNER_URL, else the app's own."""
+        return to_asyncpg_dsn(self.owner_url or self.url)
+
+
+def to_asyncpg_dsn(url: str) -> str:
+    scheme, _, rest = url.partition("://")
+    return f"{scheme.split('+', 1)[0]}://{rest}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,7 +179,7 @@ def load_settings() -> Settings:
             sqlite_path=Path(_env("SQLITE_PATH") or str(data_dir / "retaguarda.sqlite3")),
             pool_min=_env_int("DATABASE_POOL_MIN", 1),
             pool_max=_env_int("DATABASE_POOL_MAX", 10),
-            publish_scope=_env_bool("DATABASE_PUBLISH_SCOPE", False),
+            owner_url=_env("DATABASE_OWNER_URL"),
         ),
         jobs=JobSettings(
             redis_url=_env("REDIS_URL"),

@@ -7,9 +7,11 @@ tenant. A row of an unreachable tenant behaves exactly like a row that does not 
 tenants leak nothing.
 
 :func:`unit_of_work` opens the request's one transaction and, on PostgreSQL, publishes the reachable tenants
-as transaction-local settings (``retaguarda.tenant_ids``, ``retaguarda.all_tenants``), so row-level security
-policies can later be switched on without touching a service. :func:`statement_unit` is the same for the hot
-handlers whose PostgreSQL writes are one atomic statement: it opens no transaction around it.
+(``retaguarda.tenant_ids``, ``retaguarda.all_tenants``) that the row-level security policies on every tenant
+table check (:mod:`retaguarda.row_security`): a query that skipped this helper still sees no other tenant's
+rows. :func:`statement_unit` is the same for the hot handlers whose PostgreSQL writes are one atomic
+statement: it opens no transaction around it. :func:`acting_for_system` is the scope of work no person asked
+for. SQLite (embedded mode) has no row-level security: there the helper is the only wall.
 """
 
 from __future__ import annotations
@@ -29,9 +31,8 @@ from piccolo.table import Table
 from retaguarda.auth.guards import current_principal
 from retaguarda.auth.middleware import SAFE_METHODS
 from retaguarda.auth.principal import ROLE_SCOPES, Principal, Role, TenantKind
-from retaguarda.db import is_postgres, pg_fetch, transaction
+from retaguarda.db import ALL_TENANTS, RowScope, is_postgres, row_scope, transaction
 from retaguarda.errors import FieldError, InvalidInput, NotFound
-from retaguarda.settings import get_settings
 
 T = TypeVar("T", bound=Table)
 
@@ -149,12 +150,18 @@ def system_context(tenant_id: UUID | None = None) -> TenantContext:
     )
 
 
+def row_scope_of(principal: Principal) -> RowScope:
+    """The tenants PostgreSQL's row-level security lets this principal's statements see: the same reachable
+    set the helper above scopes by (the provider's staff: every tenant; an account manager: its own and its
+    assigned clients; a client: itself)."""
+    return RowScope.of(principal.reachable_tenant_ids)
+
+
 @asynccontextmanager
 async def unit_of_work(principal: Principal, *, write: bool = True) -> AsyncIterator[TenantContext]:
-    """The request's one transaction, knowing its principal."""
-    async with transaction(write=write):
-        if is_postgres() and get_settings().db.publish_scope:
-            await _publish_scope(principal)
+    """The request's one transaction, knowing its principal; on PostgreSQL its connection publishes the
+    principal's tenants for row-level security."""
+    async with row_scope(row_scope_of(principal)), transaction(write=write):
         yield TenantContext(principal)
 
 
@@ -163,26 +170,26 @@ async def statement_unit(principal: Principal, *, write: bool = True) -> AsyncIt
     """The unit of work of a handler whose writes on PostgreSQL are one statement, atomic by itself (a claim,
     a completion, an intake without an idempotency key): each statement runs in its own implicit transaction,
     without the BEGIN and COMMIT round trips around it, which were half of such a request's. A handler that
-    writes more than once under it opens ``transaction()`` around those writes itself. SQLite, and PostgreSQL
-    with the scope published for row-level security, get the usual :func:`unit_of_work`."""
-    if is_postgres() and not get_settings().db.publish_scope:
-        yield TenantContext(principal)
+    writes more than once under it opens ``transaction()`` around those writes itself. Each statement's
+    connection publishes the principal's tenants as it is handed out (no round trip when it already did for
+    an earlier statement of the same scope). SQLite gets the usual :func:`unit_of_work`."""
+    if not is_postgres():
+        async with unit_of_work(principal, write=write) as ctx:
+            yield ctx
         return
-    async with unit_of_work(principal, write=write) as ctx:
-        yield ctx
+    async with row_scope(row_scope_of(principal)):
+        yield TenantContext(principal)
 
 
-# Straight to asyncpg (pg_fetch): this runs at the start of every request's transaction, and Piccolo's
-# query-string processing would cost more CPU than the statement.
-PUBLISH_SCOPE_SQL = (
-    "SELECT set_config('retaguarda.tenant_ids', $1, true), set_config('retaguarda.all_tenants', $2, true)"
-)
-
-
-async def _publish_scope(principal: Principal) -> None:
-    reachable = principal.reachable_tenant_ids
-    tenant_ids = ",".join(str(t) for t in sorted(reachable or ()))
-    await pg_fetch(PUBLISH_SCOPE_SQL, tenant_ids, "on" if reachable is None else "off")
+@asynccontextmanager
+async def acting_for_system() -> AsyncIterator[None]:
+    """Work that acts for no person, across tenants: jobs, the periodic sweeps, the command line, and the
+    look-ups that find out who is signing in. On PostgreSQL its connections publish every tenant
+    (``retaguarda.all_tenants``), deliberately and only here; the app never connects as the tables' owner.
+    The application-level scoping still applies inside (``system_context(tenant_id)`` fences a job to the
+    tenant it acts for)."""
+    async with row_scope(ALL_TENANTS):
+        yield
 
 
 async def provide_tenant_context(request: Request[Any, Any, Any]) -> AsyncGenerator[TenantContext, None]:

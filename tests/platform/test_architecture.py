@@ -27,6 +27,7 @@ KERNEL = [
     "retaguarda.wire",
     "retaguarda.mail",
     "retaguarda.audit",
+    "retaguarda.row_security",
     "retaguarda",
 ]
 # Lower number = lower layer. The longest matching prefix decides a module's layer.

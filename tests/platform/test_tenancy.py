@@ -1,4 +1,4 @@
-"""The scoping helper on its own: conditions, 404 for the unreachable, and what Postgres is told."""
+"""The scoping helper on its own: conditions, 404 for the unreachable, units of work."""
 
 from __future__ import annotations
 
@@ -9,9 +9,8 @@ import pytest
 
 from retaguarda import tenancy
 from retaguarda.auth import ROLE_SCOPES, Principal, Role, TenantKind
-from retaguarda.db import get_engine, is_postgres, transaction
+from retaguarda.db import get_engine, is_postgres
 from retaguarda.errors import InvalidInput, NotFound
-from retaguarda.settings import get_settings
 from retaguarda.tenancy import TenantContext, statement_unit, system_context, unit_of_work
 from tenants.tables import BusinessCalendar, Tenant
 from tests.support.world import World
@@ -74,55 +73,13 @@ async def test_unit_of_work_rolls_back_on_error(world: World) -> None:
     assert await BusinessCalendar.count().where(BusinessCalendar.name == "half") == 0
 
 
-def publish_scope(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The settings of a deployment with DATABASE_PUBLISH_SCOPE on, as tenancy reads them."""
-    settings = get_settings()
-    monkeypatch.setattr(
-        tenancy,
-        "get_settings",
-        lambda: dataclasses.replace(settings, db=dataclasses.replace(settings.db, publish_scope=True)),
-    )
-
-
-@pytest.mark.postgres
-async def test_unit_of_work_tells_postgres_the_scope_for_row_level_security(
-    world: World, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    assert is_postgres()
-    publish_scope(monkeypatch)
-    async with unit_of_work(_client_principal(world.client_a.id)):
-        rows = await Tenant.raw(
-            "SELECT current_setting('retaguarda.tenant_ids') AS ids, "
-            "current_setting('retaguarda.all_tenants') AS al"
-        )
-    assert rows == [{"ids": str(world.client_a.id), "al": "off"}]
-    async with unit_of_work(system_context().principal):
-        rows = await Tenant.raw("SELECT current_setting('retaguarda.all_tenants') AS al")
-    assert rows == [{"al": "on"}]
-    async with transaction():  # transaction-local: gone afterwards
-        rows = await Tenant.raw("SELECT current_setting('retaguarda.tenant_ids', true) AS ids")
-    assert rows[0]["ids"] in (None, "")
-
-
-@pytest.mark.postgres
-async def test_the_scope_is_not_published_unless_row_level_security_asks_for_it(world: World) -> None:
-    async with unit_of_work(_client_principal(world.client_a.id)):
-        rows = await Tenant.raw("SELECT current_setting('retaguarda.tenant_ids', true) AS ids")
-    assert rows[0]["ids"] in (None, "")
-
-
-async def test_a_statement_unit_opens_a_transaction_only_where_it_must(
-    world: World, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """PostgreSQL: no transaction around the handler's one statement; SQLite, or the scope published for
-    row-level security: the usual unit of work."""
+async def test_a_statement_unit_opens_a_transaction_only_where_it_must(world: World) -> None:
+    """PostgreSQL: no transaction around the handler's one statement (each statement's connection publishes
+    the scope: tests/platform/test_row_security.py); SQLite: the usual unit of work."""
     engine = get_engine()
     async with statement_unit(_client_principal(world.client_a.id)) as ctx:
         assert engine.transaction_exists() is not is_postgres()
         assert ctx.reachable == frozenset({world.client_a.id})
-    publish_scope(monkeypatch)
-    async with statement_unit(_client_principal(world.client_a.id)):
-        assert engine.transaction_exists()
 
 
 def test_a_write_lands_in_the_client_the_caller_owns_or_names_and_reaches() -> None:

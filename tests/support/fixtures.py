@@ -11,7 +11,13 @@ from litestar import Litestar
 from retaguarda.app import create_app, running_services
 from retaguarda.db import is_postgres, start_database, stop_database
 from retaguarda.settings import get_settings
-from tests.support.database import empty_all_tables, migrate, recreate_postgres_database
+from tests.support.database import (
+    admin_url,
+    close_owner,
+    empty_all_tables,
+    migrate,
+    recreate_postgres_database,
+)
 from tests.support.work import Floor, build_floor
 from tests.support.world import World, build_world
 
@@ -33,11 +39,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 async def database() -> AsyncIterator[None]:
     settings = get_settings()
     if settings.db.is_postgres:
-        await recreate_postgres_database(settings.db.url)
+        await recreate_postgres_database(admin_url(), with_roles=bool(settings.db.owner_url))
     await migrate()
     await start_database()
     yield
     await stop_database()
+    await close_owner()
 
 
 @pytest.fixture(autouse=True)

@@ -14,6 +14,7 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 from retaguarda.auth.origin import serving_request_from
 from retaguarda.auth.principal import Principal
 from retaguarda.auth.tokens import tokens_match
+from retaguarda.db import request_row_scope
 from retaguarda.errors import Forbidden
 from retaguarda.i18n import LOCALE_SCOPE_KEY, N_, negotiate_locale
 
@@ -41,6 +42,12 @@ class PrincipalMiddleware(ASGIMiddleware):
         self.resolver = resolver
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        # A request starts with no tenant published, whoever called the app (an in-process caller, as the
+        # tests are, may be acting for the system); its unit of work publishes its principal's.
+        with request_row_scope():
+            await self._handle(scope, receive, send, next_app)
+
+    async def _handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         request: Request[Any, Any, Any] = Request(scope, receive)
         principal = await self.resolver(request)
         scope[PRINCIPAL_SCOPE_KEY] = principal  # type: ignore[literal-required]

@@ -19,6 +19,7 @@ from retaguarda.i18n import normalize_locale
 from retaguarda.portal.forms import safe_path
 from retaguarda.portal.rendering import LOCALE_COOKIE, page
 from retaguarda.settings import get_settings
+from retaguarda.tenancy import acting_for_system
 from tenants.resolver import SESSION_COOKIE
 from tenants.service.sessions import InvalidCredentials, sign_in, sign_out
 
@@ -106,13 +107,16 @@ class SessionPages(Controller):
         if not tokens_match(data.csrf_token, expected):
             return again("expired", 403)
         try:
-            session = await sign_in(
-                settings,
-                data.email,
-                data.password,
-                ip=_client_ip(request),
-                user_agent=request.headers.get("user-agent", ""),
-            )
+            # Who is signing in is not known yet: the look-up of the account and its memberships, and the
+            # new session row, act for the system (retaguarda.tenancy.acting_for_system).
+            async with acting_for_system():
+                session = await sign_in(
+                    settings,
+                    data.email,
+                    data.password,
+                    ip=_client_ip(request),
+                    user_agent=request.headers.get("user-agent", ""),
+                )
         except RateLimited as refused:
             limited = again("rate_limited", 429)
             limited.headers["Retry-After"] = str(refused.retry_after_s)
@@ -127,7 +131,7 @@ class SessionPages(Controller):
     async def logout(self, request: Request[Any, Any, Any]) -> Redirect:
         token = request.cookies.get(SESSION_COOKIE)
         if token:
-            async with transaction():
+            async with acting_for_system(), transaction():
                 await sign_out(token)
         response = Redirect("/login", status_code=303)
         response.cookies.append(_session_cookie("", 0))
