@@ -170,5 +170,27 @@ def create_user(email: str, display_name: str, tenant_slug: str, role: str, pass
     click.echo(f"{email} is {role} of {tenant_slug}")
 
 
+@main.group()
+def webhooks() -> None:
+    """Webhook endpoints' signing secrets."""
+
+
+@webhooks.command("reseal")
+def reseal() -> None:
+    """Encrypt every webhook signing secret again under the first key of WEBHOOK_SECRET_KEYS (the step of a
+    key rotation between adding the new key first and dropping the old one)."""
+    from retaguarda import db
+    from retaguarda.work.webhooks.service import reseal_secrets
+
+    async def run() -> int:
+        await db.start_database()
+        try:
+            return await as_system(reseal_secrets())
+        finally:
+            await db.stop_database()
+
+    click.echo(f"{asyncio.run(run())} webhook secrets sealed under the current key")
+
+
 if __name__ == "__main__":
     main()

@@ -89,6 +89,9 @@ class SecuritySettings:
     argon2_time_cost: int
     argon2_memory_kib: int
     argon2_parallelism: int
+    # Fernet keys for the webhook signing secrets at rest, newest first (WEBHOOK_SECRET_KEYS); empty: one key
+    # derived from secret_key.
+    webhook_secret_keys: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,6 +201,7 @@ def load_settings() -> Settings:
             argon2_time_cost=_env_int("ARGON2_TIME_COST", 3),
             argon2_memory_kib=_env_int("ARGON2_MEMORY_KIB", 65536),
             argon2_parallelism=_env_int("ARGON2_PARALLELISM", 4),
+            webhook_secret_keys=tuple(k.strip() for k in _env("WEBHOOK_SECRET_KEYS").split(",") if k.strip()),
         ),
         stripe=StripeSettings(
             api_key=_env("STRIPE_API_KEY"),

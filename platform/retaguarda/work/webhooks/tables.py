@@ -33,7 +33,8 @@ class WebhookEndpoint(Table, tablename="webhook_endpoint"):
     url = Varchar(length=2000)
     description = Varchar(length=200, default="")
     # "whsec_" + base64 of 32 random bytes (the Standard Webhooks format).
-    secret = Varchar(length=100)
+    # Sealed: a Fernet token of the secret (service/signing.py), about 164 characters.
+    secret = Varchar(length=400)
     events = JSON(default="[]")
     active = Boolean(default=True)
     created_at = Timestamptz(default=TimestamptzNow())

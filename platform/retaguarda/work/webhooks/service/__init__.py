@@ -12,6 +12,7 @@ from retaguarda.work.webhooks.service.endpoints import (
     delete_endpoint,
     get_endpoint,
     list_endpoints,
+    reseal_secrets,
     rotate_secret,
     update_endpoint,
 )
@@ -30,6 +31,7 @@ __all__ = [
     "list_endpoints",
     "new_secret",
     "ping",
+    "reseal_secrets",
     "retry_delivery",
     "rotate_secret",
     "sign",

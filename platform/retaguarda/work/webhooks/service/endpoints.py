@@ -20,7 +20,7 @@ from retaguarda.clock import now
 from retaguarda.errors import Conflict, FieldError, InvalidInput, NotFound
 from retaguarda.listing import keyset_page
 from retaguarda.settings import get_settings
-from retaguarda.tenancy import TenantContext, owning_client
+from retaguarda.tenancy import TenantContext, owning_client, system_context
 from retaguarda.wire import from_row
 from retaguarda.work.webhooks.schemas import (
     WebhookEndpointCreate,
@@ -29,7 +29,7 @@ from retaguarda.work.webhooks.schemas import (
     WebhookEndpointWithSecret,
     WebhookEvent,
 )
-from retaguarda.work.webhooks.service.signing import new_secret
+from retaguarda.work.webhooks.service.signing import new_secret, reseal_secret, seal_secret
 from retaguarda.work.webhooks.tables import WebhookDelivery, WebhookEndpoint
 from tenants.tables import Tenant
 
@@ -43,11 +43,10 @@ def _endpoint_read(row: dict[str, Any]) -> WebhookEndpointRead:
     return from_row(row, WebhookEndpointRead, events=msgspec.convert(row["events"], list[WebhookEvent]))
 
 
-def _with_secret(row: dict[str, Any]) -> WebhookEndpointWithSecret:
+def _with_secret(row: dict[str, Any], secret: str) -> WebhookEndpointWithSecret:
+    """The endpoint with its new secret in clear: this answer is the only place it is ever shown."""
     read = _endpoint_read(row)
-    return WebhookEndpointWithSecret(
-        **{f: getattr(read, f) for f in read.__struct_fields__}, secret=row["secret"]
-    )
+    return WebhookEndpointWithSecret(**{f: getattr(read, f) for f in read.__struct_fields__}, secret=secret)
 
 
 # What getaddrinfo reads as an IPv4 address besides the dotted quad: one to four parts, each decimal, octal
@@ -136,13 +135,14 @@ async def create_endpoint(ctx: TenantContext, data: WebhookEndpointCreate) -> We
         raise InvalidInput(errors=errors)
     if await ctx.count(WebhookEndpoint).where(WebhookEndpoint.tenant_id == tenant_id) >= MAX_ENDPOINTS:
         raise Conflict(f"A client has at most {MAX_ENDPOINTS} webhook endpoints.")
+    secret = new_secret()
     endpoint = WebhookEndpoint(
         id=uuid4(),
         tenant_id=tenant_id,
         url=data.url,
         description=data.description,
-        # Stored as is, not hashed: every delivery is signed with it. Shown only in this answer.
-        secret=new_secret(),
+        # Encrypted, not hashed: every delivery is signed with it (signing.py). Shown only in this answer.
+        secret=seal_secret(secret),
         events=_events(data.events),
         active=data.active,
         created_at=now(),
@@ -155,7 +155,7 @@ async def create_endpoint(ctx: TenantContext, data: WebhookEndpointCreate) -> We
         target=Target("webhook_endpoint", endpoint.id, data.url),
         details={"events": endpoint.events, "active": data.active},
     )
-    return _with_secret(await _endpoint_row(ctx, endpoint.id))
+    return _with_secret(await _endpoint_row(ctx, endpoint.id), secret)
 
 
 async def update_endpoint(
@@ -204,7 +204,8 @@ async def delete_endpoint(ctx: TenantContext, endpoint_id: UUID) -> None:
 async def rotate_secret(ctx: TenantContext, endpoint_id: UUID) -> WebhookEndpointWithSecret:
     """A new secret at once: the next attempt of every delivery, pending ones included, is signed with it."""
     before = await _endpoint_row(ctx, endpoint_id)
-    await ctx.update(WebhookEndpoint, {WebhookEndpoint.secret: new_secret()}).where(
+    secret = new_secret()
+    await ctx.update(WebhookEndpoint, {WebhookEndpoint.secret: seal_secret(secret)}).where(
         WebhookEndpoint.id == endpoint_id
     )
     await audit.record(
@@ -213,4 +214,16 @@ async def rotate_secret(ctx: TenantContext, endpoint_id: UUID) -> WebhookEndpoin
         tenant_id=before["tenant_id"],
         target=Target("webhook_endpoint", endpoint_id, before["url"]),
     )
-    return _with_secret(await _endpoint_row(ctx, endpoint_id))
+    return _with_secret(await _endpoint_row(ctx, endpoint_id), secret)
+
+
+async def reseal_secrets() -> int:
+    """Seal every endpoint's secret again under the current key (after a key rotation, or secrets stored in
+    clear before sealing came); returns how many. System work: the command line runs it."""
+    ctx = system_context()
+    rows = await ctx.select(WebhookEndpoint, WebhookEndpoint.id, WebhookEndpoint.secret)
+    for row in rows:
+        await ctx.update(WebhookEndpoint, {WebhookEndpoint.secret: reseal_secret(row["secret"])}).where(
+            (WebhookEndpoint.id == row["id"]) & (WebhookEndpoint.secret == row["secret"])
+        )
+    return len(rows)

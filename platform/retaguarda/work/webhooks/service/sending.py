@@ -22,7 +22,7 @@ from retaguarda.jobs import enqueue
 from retaguarda.settings import get_settings
 from retaguarda.tenancy import system_context
 from retaguarda.work.webhooks.service.endpoints import host_is_inside
-from retaguarda.work.webhooks.service.signing import signed_headers
+from retaguarda.work.webhooks.service.signing import open_secret, signed_headers
 from retaguarda.work.webhooks.tables import DeliveryStatus, WebhookDelivery
 
 log = logging.getLogger("retaguarda.webhooks")
@@ -49,7 +49,7 @@ class _Attempt:
     delivery_id: UUID
     tenant_id: UUID
     url: str
-    secret: str
+    secret: str  # sealed (signing.seal_secret): opened only to sign
     message_id: str
     body: bytes
     attempts_before: int
@@ -164,7 +164,7 @@ async def _resolves_inside(url: str) -> bool:
 async def _send(attempt: _Attempt) -> _Outcome:
     if not get_settings().work.webhooks_allow_private and await _resolves_inside(attempt.url):
         return _Outcome(False, None, "refused: the host resolves to an address inside our network")
-    headers = signed_headers(attempt.secret, attempt.message_id, attempt.body)
+    headers = signed_headers(open_secret(attempt.secret), attempt.message_id, attempt.body)
     try:
         async with (
             httpx.AsyncClient(timeout=SEND_TIMEOUT_S, follow_redirects=False) as client,
