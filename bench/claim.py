@@ -144,6 +144,9 @@ def serve(port: int, workers: int = WORKERS) -> subprocess.Popen[bytes]:
         sys.executable, "-m", "uvicorn", "retaguarda.app:create_app", "--factory",
         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log",
         "--workers", str(workers),
+        # Idle keep-alive connections stay open while the other side runs its round (bench/intake.py
+        # alternates): uvicorn's default 5 s closed them under a loaded machine, mid-run.
+        "--timeout-keep-alive", "120",
     ]  # fmt: skip
     return subprocess.Popen(command, cwd=ROOT, env=env)
 

@@ -200,10 +200,12 @@ def run_import_in_worker(import_id: str) -> dict[str, Any]:
 
 
 async def worker_import(import_id: str) -> dict[str, Any]:
+    from retaguarda.app import load_job_modules
     from retaguarda.db import start_database, stop_database
     from retaguarda.tenancy import acting_for_system
     from retaguarda.work.imports.service import run_import
 
+    load_job_modules()  # as `retaguarda worker` does: the import enqueues jobs of its own
     await start_database()
     started = time.perf_counter()
     async with acting_for_system():  # as the job runner runs every job

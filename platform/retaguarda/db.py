@@ -106,10 +106,6 @@ class ScopedPostgresEngine(PostgresEngine):
         return connection
 
 
-def current_row_scope() -> RowScope | None:
-    return _row_scope.get()
-
-
 @asynccontextmanager
 async def row_scope(scope: RowScope) -> AsyncIterator[None]:
     """Run the block for ``scope``'s tenants: every connection it takes from the pool publishes that scope.

@@ -21,6 +21,7 @@ from piccolo.query.functions.aggregate import Sum
 
 from retaguarda.auth import Role, TenantKind
 from retaguarda.clock import now
+from retaguarda.db import RowScope, row_scope
 from retaguarda.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from retaguarda.jobs import enqueue
 from retaguarda.settings import get_settings
@@ -322,12 +323,14 @@ async def linked_file(token: str) -> dict[str, Any]:
         tenant_id, file_id = UUID(tenant_text), UUID(file_text)
     except ValueError:
         raise NotFound() from None
-    row: dict[str, Any] | None = (
-        await system_context(tenant_id)
-        .select(TaskFile)
-        .where((TaskFile.id == file_id) & TaskFile.deleted_at.is_null())
-        .first()
-    )
+    # The link, not a signed-in person, names the tenant: row-level security is given that one tenant.
+    async with row_scope(RowScope.of({tenant_id})):
+        row: dict[str, Any] | None = (
+            await system_context(tenant_id)
+            .select(TaskFile)
+            .where((TaskFile.id == file_id) & TaskFile.deleted_at.is_null())
+            .first()
+        )
     if row is None:
         raise NotFound()
     return row
