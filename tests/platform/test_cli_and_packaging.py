@@ -14,8 +14,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from retaguarda.settings import get_settings
-from tests.support.database import drop_postgres_database, recreate_postgres_database
+from tests.support.database import (
+    admin_url,
+    deployed_urls,
+    drop_postgres_database,
+    recreate_postgres_database,
+    role_names,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 CLI = [sys.executable, "-m", "retaguarda.cli"]
@@ -138,10 +143,11 @@ def test_users_create_adds_a_member_and_rejects_an_unknown_tenant(tmp_path: Path
 
 @pytest.mark.postgres
 async def test_migrate_brings_an_empty_postgres_database_to_the_schema(tmp_path: Path) -> None:
-    base = get_settings().db.url.rsplit("/", 1)[0]
+    base = admin_url().rsplit("/", 1)[0]
     url = f"{base}/retaguarda_migrate_{uuid.uuid4().hex[:8]}"
-    await recreate_postgres_database(url)
-    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "x"}
+    await recreate_postgres_database(url, with_roles=True)
+    owner_url, app_url = deployed_urls(url)
+    env = {**os.environ, "DATABASE_URL": app_url, "DATABASE_OWNER_URL": owner_url, "SECRET_KEY": "x"}
     result = _run([*CLI, "migrate"], env)
     assert result.returncode == 0, result.stderr
     import asyncpg
@@ -150,8 +156,15 @@ async def test_migrate_brings_an_empty_postgres_database_to_the_schema(tmp_path:
     try:
         tables = {r["tablename"] for r in await connection.fetch("select tablename from pg_tables")}
         indexes = {r["indexname"] for r in await connection.fetch("select indexname from pg_indexes")}
+        walled = await connection.fetchval(
+            "select count(*) from pg_class where relname = 'task' and relrowsecurity and relforcerowsecurity"
+        )
+        app_may_read = await connection.fetchval(
+            "select has_table_privilege($1, 'task', 'SELECT')", role_names(url)[1]
+        )
     finally:
         await connection.close()
         await drop_postgres_database(url)
+    assert walled == 1 and app_may_read
     assert {"tenant", "app_user", "membership", "api_key", "business_calendar", "kernel_outbox"} <= tables
     assert {"membership_tenant_user", "api_key_tenant_name", "kernel_idempotency_key_tenant_key"} <= indexes

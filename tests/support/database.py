@@ -109,7 +109,7 @@ async def migrate() -> None:
 _owner_connection: asyncpg.Connection | None = None
 
 
-async def _owner() -> asyncpg.Connection:
+async def owner_connection() -> asyncpg.Connection:
     """The owner's connection, for TRUNCATE (the app role is not granted it, as deployed)."""
     global _owner_connection  # noqa: PLW0603 - one per test session
     if _owner_connection is None or _owner_connection.is_closed():
@@ -135,7 +135,7 @@ async def empty_all_tables() -> None:
     tables = all_tables()
     if isinstance(engine, PostgresEngine):
         names = ", ".join(f'"{t._meta.tablename}"' for t in tables)
-        await (await _owner()).execute(f"TRUNCATE {names} CASCADE")
+        await (await owner_connection()).execute(f"TRUNCATE {names} CASCADE")
         return
     # One write transaction: the in-process job runner may still be finishing the previous test's job, and
     # its writes must wait rather than land between two deletes (foreign keys are checked at commit).
