@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncpg
 from piccolo.conf.apps import Finder
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.table import sort_table_classes
 
 from retaguarda.db import get_engine, transaction
+from retaguarda.settings import get_settings
 
 
 async def empty_database() -> None:
@@ -14,7 +16,12 @@ async def empty_database() -> None:
     engine = get_engine()
     names = [table._meta.tablename for table in tables]
     if isinstance(engine, PostgresEngine):
-        await engine.run_ddl("TRUNCATE " + ", ".join(f'"{name}"' for name in names) + " CASCADE")
+        # TRUNCATE is the tables' owner's alone (the app's role may only read and write rows).
+        owner = await asyncpg.connect(get_settings().db.owner_dsn)
+        try:
+            await owner.execute("TRUNCATE " + ", ".join(f'"{name}"' for name in names) + " CASCADE")
+        finally:
+            await owner.close()
         return
     async with transaction():
         # Foreign keys are checked at commit, once every table is empty.
