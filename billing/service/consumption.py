@@ -37,21 +37,28 @@ async def consumption(
     raw = sum((line.raw_seconds for line in own), 0)
     billed = sum((line.billed_seconds for line in own), 0)
     retainer = computed.terms.retainer
-    included = retainer.included_hours if retainer else None
     return Consumption(
         tenant_id=client.id,
         period_start=start,
         period_end=end,
         currency=computed.draft.currency,
         raw_hours=hours(raw),
-        billed_hours=hours(billed),
-        included_hours=included,
-        remaining_hours=max(ZERO, included - hours(billed)) if included is not None else None,
-        overage_hours=max(ZERO, hours(billed) - included) if included is not None else ZERO,
+        **_against_retainer(billed, retainer.included_hours if retainer else None),
         items=sum(int(line.quantity) for line in lines if line.kind == "items"),
         estimated_total_minor=computed.draft.total_minor,
         as_of=at,
     )
+
+
+def _against_retainer(billed_seconds: int, included: Decimal | None) -> dict[str, Any]:
+    """The hours billed, and what is left of (or beyond) the retainer's included hours, if there is one."""
+    billed = hours(billed_seconds)
+    return {
+        "billed_hours": billed,
+        "included_hours": included,
+        "remaining_hours": max(ZERO, included - billed) if included is not None else None,
+        "overage_hours": max(ZERO, billed - included) if included is not None else ZERO,
+    }
 
 
 async def _issued_invoice(ctx: TenantContext, client_id: UUID, start: date) -> dict[str, Any] | None:
@@ -73,19 +80,17 @@ async def _from_invoice(ctx: TenantContext, invoice: dict[str, Any], end: date, 
     own = [
         line for line in lines if line["kind"] == "hours" and not (line["detail"] or {}).get("priorPeriod")
     ]
-    billed = hours(sum(line["billed_seconds"] for line in own))
     retainer = next((line for line in lines if line["kind"] == "retainer"), None)
-    included = Decimal(str(retainer["detail"]["includedHours"])) if retainer else None
     return Consumption(
         tenant_id=invoice["tenant_id"],
         period_start=invoice["period_start"],
         period_end=end,
         currency=invoice["currency"],
         raw_hours=hours(sum(line["raw_seconds"] for line in own)),
-        billed_hours=billed,
-        included_hours=included,
-        remaining_hours=max(ZERO, included - billed) if included is not None else None,
-        overage_hours=max(ZERO, billed - included) if included is not None else ZERO,
+        **_against_retainer(
+            sum(line["billed_seconds"] for line in own),
+            Decimal(str(retainer["detail"]["includedHours"])) if retainer else None,
+        ),
         items=sum(int(Decimal(line["quantity"])) for line in lines if line["kind"] == "items"),
         estimated_total_minor=invoice["total_minor"],
         as_of=at,

@@ -60,8 +60,8 @@ async def _credited_by_line(ctx: TenantContext, invoice_id: UUID) -> dict[UUID |
 
 async def _requested_lines(
     ctx: TenantContext, invoice: dict[str, Any], data: CreditNoteCreate, left: int
-) -> list[tuple[UUID | None, str, int]]:
-    """(invoice line, description, amount) of the credit asked for, checked against what is left."""
+) -> list[tuple[UUID | None, int]]:
+    """(invoice line, amount) of the credit asked for, checked against what is left."""
     currency = invoice["currency"]
     if not data.lines:
         amount = left if data.amount is None else _minor(data.amount, currency, "amount")
@@ -69,12 +69,12 @@ async def _requested_lines(
             raise InvalidInput(
                 errors=[FieldError("amount", "exceeds_invoice", "More than is left of the invoice.")]
             )
-        return [(None, "", amount)]
+        return [(None, amount)]
     lines = {
         row["id"]: row for row in await ctx.select(InvoiceLine).where(InvoiceLine.invoice_id == invoice["id"])
     }
     credited = await _credited_by_line(ctx, invoice["id"])
-    wanted: list[tuple[UUID | None, str, int]] = []
+    wanted: list[tuple[UUID | None, int]] = []
     for index, asked in enumerate(data.lines):
         field = f"lines[{index}].amount"
         line = lines.get(asked.invoice_line_id)
@@ -89,8 +89,8 @@ async def _requested_lines(
         amount = _minor(asked.amount, currency, field)
         if amount > line["amount_minor"] - credited.get(line["id"], 0):
             raise InvalidInput(errors=[FieldError(field, "exceeds_line", "More than is left of this line.")])
-        wanted.append((line["id"], "", amount))
-    if sum(amount for _, _, amount in wanted) > left:
+        wanted.append((line["id"], amount))
+    if sum(amount for _, amount in wanted) > left:
         raise InvalidInput(
             errors=[FieldError("lines", "exceeds_invoice", "More than is left of the invoice.")]
         )
@@ -111,7 +111,7 @@ async def issue_credit_note(ctx: TenantContext, invoice_id: UUID, data: CreditNo
             errors=[FieldError("invoice", "fully_credited", "Nothing is left to credit.")],
         )
     wanted = await _requested_lines(ctx, invoice, data, left)
-    total = sum(amount for _, _, amount in wanted)
+    total = sum(amount for _, amount in wanted)
     issued = now()
     note_id = uuid4()
     ctx.require(invoice["tenant_id"])
@@ -136,11 +136,10 @@ async def issue_credit_note(ctx: TenantContext, invoice_id: UUID, data: CreditNo
                 tenant_id=invoice["tenant_id"],
                 credit_note_id=note_id,
                 invoice_line_id=line_id,
-                description=description,
                 position=position,
                 amount_minor=amount,
             )
-            for position, (line_id, description, amount) in enumerate(wanted)
+            for position, (line_id, amount) in enumerate(wanted)
         )
     )
     # Guarded by the total: two credit notes at once cannot both take what is left.

@@ -66,6 +66,14 @@ ERROR_TEXTS: dict[str, str] = {
     "private_address": N_("Use a public address."),
     "insecure_url": N_("Use an https address."),
     "credentials_in_url": N_("Leave credentials out of the address."),
+    # Credit notes and collection (billing).
+    "invalid_amount": N_("Enter a positive amount, in the currency's decimals."),
+    "collection_step": N_("This currency is charged in steps of 10 of its smallest unit."),
+    "exceeds_invoice": N_("More than is left of the invoice."),
+    "exceeds_line": N_("More than is left of this line."),
+    "not_creditable": N_("This cannot be credited."),
+    "fully_credited": N_("Nothing is left to credit."),
+    "below_minimum_charge": N_("The total is below the smallest amount Stripe can charge."),
 }
 
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")

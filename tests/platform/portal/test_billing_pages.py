@@ -156,3 +156,12 @@ async def test_the_consumption_card_agrees_with_the_issued_invoice(floor: Floor)
     assert float(consumption["billedHours"]) == hours_billed == 1.0
     card = text_of((await client.get("/")).text)
     assert "Faturado" in card and invoice["number"] in card
+
+
+def test_credit_refusals_read_in_the_viewers_language() -> None:
+    from retaguarda.errors import FieldError
+    from retaguarda.portal.forms import error_text
+
+    refused = FieldError("amount", "exceeds_invoice", "More than is left of the invoice.")
+    assert error_text(refused, "es") == "Más de lo que queda de la factura."
+    assert error_text(refused, "pt_BR") == "Mais do que resta da fatura."
